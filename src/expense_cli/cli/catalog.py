@@ -1,0 +1,269 @@
+"""`categories`, `clients` and `projects`: the book's catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from expense_cli.cli import output
+from expense_cli.cli.context import open_store
+from expense_cli.cli.errors import AppTyper
+from expense_cli.cli.options import FormatOpt, JsonOpt, _complete
+from expense_cli.cli.render import RecordFormat
+from expense_cli.domain import catalog as use
+from expense_cli.domain.models import Approval, Category, Client, Project, Reimbursement
+
+categories = AppTyper(help="Categories: list, add, edit, archive, delete.", no_args_is_help=False)
+clients = AppTyper(help="Clients: list, add, edit, archive.")
+projects = AppTyper(help="Projects: list, add, edit, archive.")
+
+NameArg = Annotated[str, typer.Argument(help="Name.", show_default=False)]
+CategoryRef = Annotated[
+    str,
+    typer.Argument(
+        help="Category id or name.", autocompletion=_complete("category"), show_default=False
+    ),
+]
+ClientRef = Annotated[
+    str,
+    typer.Argument(
+        help="Client id or name.", autocompletion=_complete("client"), show_default=False
+    ),
+]
+ProjectRef = Annotated[
+    str,
+    typer.Argument(
+        help="Project id or name.", autocompletion=_complete("project"), show_default=False
+    ),
+]
+NewName = Annotated[str | None, typer.Option("--name", help="New name.")]
+ApprovalDefault = Annotated[
+    Approval | None, typer.Option("--approval", help="Default approval of new expenses.")
+]
+ReimbursementDefault = Annotated[
+    Reimbursement | None,
+    typer.Option("--reimbursement", help="Default reimbursement of new expenses."),
+]
+CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code, e.g. EUR.")]
+
+
+def _category_row(c: Category) -> list[object]:
+    unit = f"{c.unit_price} per {c.unit_name}" if c.unit_name else ""
+    return [c.id, c.name, c.basis.value, unit, c.default_approval.value,
+            c.default_reimbursement.value, "yes" if c.archived else ""]  # fmt: skip
+
+
+def _client_row(c: Client) -> list[object]:
+    return [c.id, c.name, c.currency, "yes" if c.archived else ""]
+
+
+def _project_row(p: Project) -> list[object]:
+    return [p.id, p.name, p.client.name, "yes" if p.archived else ""]
+
+
+# categories ---------------------------------------------------------------------------
+@categories.callback(invoke_without_command=True)
+def categories_list(
+    ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
+) -> None:
+    """List categories (`categories add|edit|archive|delete` change them).
+
+    Example: expense categories --json
+    """
+    if ctx.invoked_subcommand is None:
+        headers = ["ID", "Name", "Basis", "Unit price", "Approval", "Reimbursement", "Archived"]
+        categories = use.list_categories(open_store(ctx))
+        output.records(categories, fmt, as_json, headers, _category_row, right=[0])
+
+
+@categories.command("add")
+def categories_add(
+    ctx: typer.Context,
+    name: NameArg,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Unit name: makes it unit-based.")
+    ] = None,
+    unit_price: Annotated[str | None, typer.Option("--unit-price", help="Price per unit.")] = None,
+    approval: ApprovalDefault = None,
+    reimbursement: ReimbursementDefault = None,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a category, amount-based or unit-based.
+
+    Example: expense categories add Mileage --unit km --unit-price 0.58
+    """
+    created = use.add_category(
+        open_store(ctx), name, unit, unit_price,
+        approval or Approval.APPROVED, reimbursement or Reimbursement.NOT_REIMBURSABLE,
+    )  # fmt: skip
+    output.record(created, fmt, as_json)
+
+
+@categories.command("edit")
+def categories_edit(
+    ctx: typer.Context,
+    ref: CategoryRef,
+    name: NewName = None,
+    unit_price: Annotated[
+        str | None, typer.Option("--unit-price", help="New price per unit.")
+    ] = None,
+    approval: ApprovalDefault = None,
+    reimbursement: ReimbursementDefault = None,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rename a category or change its unit price or defaults.
+
+    Example: expense categories edit Mileage --unit-price 0.62
+    """
+    changed = use.edit_category(open_store(ctx), ref, name, unit_price, approval, reimbursement)
+    output.record(changed, fmt, as_json)
+
+
+@categories.command("archive")
+def categories_archive(
+    ctx: typer.Context,
+    ref: CategoryRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Archive a category: it stays on its expenses but takes no new ones.
+
+    Example: expense categories archive Rent
+    """
+    output.record(use.archive_category(open_store(ctx), ref), fmt, as_json)
+
+
+@categories.command("delete")
+def categories_delete(
+    ctx: typer.Context,
+    ref: CategoryRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a category that no expense (deleted ones included) uses.
+
+    Example: expense categories delete Salaries
+    """
+    output.record(use.delete_category(open_store(ctx), ref), fmt, as_json)
+
+
+# clients ------------------------------------------------------------------------------
+@clients.callback(invoke_without_command=True)
+def clients_list(
+    ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
+) -> None:
+    """List clients (`clients add|edit|archive` change them).
+
+    Example: expense clients --json
+    """
+    if ctx.invoked_subcommand is None:
+        output.records(use.list_clients(open_store(ctx)), fmt, as_json,
+                       ["ID", "Name", "Currency", "Archived"], _client_row, right=[0])  # fmt: skip
+
+
+@clients.command("add")
+def clients_add(
+    ctx: typer.Context,
+    name: NameArg,
+    currency: CurrencyOpt = None,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a client; its currency (default: the book's) is fixed once it has expenses.
+
+    Example: expense clients add "Acme GmbH" --currency EUR
+    """
+    output.record(use.add_client(open_store(ctx), name, currency), fmt, as_json)
+
+
+@clients.command("edit")
+def clients_edit(
+    ctx: typer.Context,
+    ref: ClientRef,
+    name: NewName = None,
+    currency: CurrencyOpt = None,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rename a client, or change its currency while it has no expenses.
+
+    Example: expense clients edit Acme --name "Acme Inc"
+    """
+    output.record(use.edit_client(open_store(ctx), ref, name, currency), fmt, as_json)
+
+
+@clients.command("archive")
+def clients_archive(
+    ctx: typer.Context,
+    ref: ClientRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Archive a client: it stays on its expenses but takes no new ones.
+
+    Example: expense clients archive Acme
+    """
+    output.record(use.archive_client(open_store(ctx), ref), fmt, as_json)
+
+
+# projects -----------------------------------------------------------------------------
+@projects.callback(invoke_without_command=True)
+def projects_list(
+    ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
+) -> None:
+    """List projects (`projects add|edit|archive` change them).
+
+    Example: expense projects --json
+    """
+    if ctx.invoked_subcommand is None:
+        output.records(use.list_projects(open_store(ctx)), fmt, as_json,
+                       ["ID", "Name", "Client", "Archived"], _project_row, right=[0])  # fmt: skip
+
+
+@projects.command("add")
+def projects_add(
+    ctx: typer.Context,
+    name: NameArg,
+    client: Annotated[
+        str, typer.Option("--client", help="Client id or name.", autocompletion=_complete("client"))
+    ],
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a project for a client.
+
+    Example: expense projects add Website --client Acme
+    """
+    output.record(use.add_project(open_store(ctx), name, client), fmt, as_json)
+
+
+@projects.command("edit")
+def projects_edit(
+    ctx: typer.Context,
+    ref: ProjectRef,
+    name: NewName = None,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rename a project.
+
+    Example: expense projects edit Website --name "Website relaunch"
+    """
+    output.record(use.edit_project(open_store(ctx), ref, name), fmt, as_json)
+
+
+@projects.command("archive")
+def projects_archive(
+    ctx: typer.Context,
+    ref: ProjectRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Archive a project: it stays on its expenses but takes no new ones.
+
+    Example: expense projects archive Website
+    """
+    output.record(use.archive_project(open_store(ctx), ref), fmt, as_json)

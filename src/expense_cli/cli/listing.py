@@ -1,0 +1,166 @@
+"""`list`: filters, sorting and pagination, in every format."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from expense_cli.cli import render
+from expense_cli.cli.context import open_store
+from expense_cli.cli.options import JsonOpt, ListFormatOpt, QuietOpt, _complete
+from expense_cli.cli.render import ListFormat
+from expense_cli.domain import listing as use
+from expense_cli.domain.models import Approval, Reimbursement
+
+CategoryFilter = Annotated[
+    list[str] | None,
+    typer.Option("--category", "-c", help="Category (repeatable: any of them).",
+                 autocompletion=_complete("category")),
+]  # fmt: skip
+ClientFilter = Annotated[
+    str | None,
+    typer.Option("--client", help="Client id or name.", autocompletion=_complete("client")),
+]
+ClientNameFilter = Annotated[
+    str | None, typer.Option("--client-name", help="Part of a client's name (any case).")
+]
+ProjectFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--project", "-p", help="Project id or name.", autocompletion=_complete("project")
+    ),
+]
+BillableFilter = Annotated[
+    str | None, typer.Option("--billable", help="true, false, 1, 0, yes or no.", metavar="BOOL")
+]
+StatusFilter = Annotated[
+    str | None, typer.Option("--status", help="invoiced or not_invoiced.", metavar="STATUS")
+]
+ApprovalFilter = Annotated[Approval | None, typer.Option("--approval", help="Approval status.")]
+ReimbursementFilter = Annotated[
+    Reimbursement | None, typer.Option("--reimbursement", help="Reimbursement status.")
+]
+MinFilter = Annotated[str | None, typer.Option("--min", help="Smallest amount (inclusive).")]
+MaxFilter = Annotated[str | None, typer.Option("--max", help="Largest amount (inclusive).")]
+FromFilter = Annotated[str | None, typer.Option("--from", help="Earliest date (inclusive).")]
+ToFilter = Annotated[str | None, typer.Option("--to", help="Latest date (inclusive).")]
+CreatedFromFilter = Annotated[
+    str | None, typer.Option("--created-from", help="Created at or after (date or timestamp, UTC).")
+]
+CreatedToFilter = Annotated[
+    str | None, typer.Option("--created-to", help="Created at or before (a date means its end).")
+]
+SearchFilter = Annotated[
+    str | None,
+    typer.Option("--search", "-s", help="Text in description, custom category or notes."),
+]
+TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable: any).")]
+AllTagsFilter = Annotated[bool, typer.Option("--all-tags", help="Require every --tag.")]
+CurrencyFilter = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code.")]
+DeletedFilter = Annotated[bool, typer.Option("--deleted", help="Only deleted expenses.")]
+
+
+def filters(
+    category: list[str] | None, client: str | None, client_name: str | None, project: str | None,
+    billable: str | None, status: str | None, approval: Approval | None,
+    reimbursement: Reimbursement | None, min_amount: str | None, max_amount: str | None,
+    date_from: str | None, date_to: str | None, created_from: str | None, created_to: str | None,
+    search: str | None, tag: list[str] | None, all_tags: bool, currency: str | None, deleted: bool,
+) -> use.Filters:  # fmt: skip
+    return use.Filters(
+        category=tuple(category or ()), client=client, client_name=client_name, project=project,
+        billable=billable, status=status, approval=approval and approval.value,
+        reimbursement=reimbursement and reimbursement.value, min_amount=min_amount,
+        max_amount=max_amount, date_from=date_from, date_to=date_to, created_from=created_from,
+        created_to=created_to, search=search, tags=tuple(tag or ()), all_tags=all_tags,
+        currency=currency, deleted=deleted,
+    )  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_expenses)
+
+
+def list_expenses(
+    ctx: typer.Context,
+    category: CategoryFilter = None,
+    client: ClientFilter = None,
+    client_name: ClientNameFilter = None,
+    project: ProjectFilter = None,
+    billable: BillableFilter = None,
+    status: StatusFilter = None,
+    approval: ApprovalFilter = None,
+    reimbursement: ReimbursementFilter = None,
+    min_amount: MinFilter = None,
+    max_amount: MaxFilter = None,
+    date_from: FromFilter = None,
+    date_to: ToFilter = None,
+    created_from: CreatedFromFilter = None,
+    created_to: CreatedToFilter = None,
+    search: SearchFilter = None,
+    tag: TagFilter = None,
+    all_tags: AllTagsFilter = False,
+    currency: CurrencyFilter = None,
+    deleted: DeletedFilter = False,
+    sort: Annotated[
+        str, typer.Option("--sort", help="amount, date, created, updated or id; - for descending.")
+    ] = "-created",
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Page size, 1–200 (default 50).")
+    ] = None,
+    cursor: Annotated[
+        str | None, typer.Option("--cursor", help="next_cursor of the previous page.")
+    ] = None,
+    page: Annotated[int | None, typer.Option("--page", help="Page number (offset paging).")] = None,
+    all_rows: Annotated[
+        bool, typer.Option("--all", help="Every matching expense, streamed.")
+    ] = False,
+    quiet: QuietOpt = False,
+    fmt: ListFormatOpt = ListFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """List expenses, newest first, a page at a time.
+
+    Example: expense list -c Travel --from 2026-01-01 --sort -amount --json
+    """
+    wanted = filters(
+        category, client, client_name, project, billable, status, approval, reimbursement,
+        min_amount, max_amount, date_from, date_to, created_from, created_to, search, tag,
+        all_tags, currency, deleted,
+    )  # fmt: skip
+    paging = use.Paging(sort=sort, limit=limit, cursor=cursor, page=page, all=all_rows)
+    use.check_paging(paging)
+    store = open_store(ctx)
+    kind = render.chosen(fmt, as_json)
+    if all_rows:
+        _stream(use.iter_all(store, wanted, sort), kind, quiet)
+        return
+    result = use.list_page(store, wanted, paging)
+    _page(result, kind, quiet)
+
+
+def _stream(expenses: use.Iterator[use.Expense], kind: str, quiet: bool) -> None:
+    if quiet:
+        for expense in expenses:
+            print(expense.id)
+    elif kind == "json":
+        render.write_json_list(expenses, {"limit": None, "next_cursor": None})
+    elif kind == "ndjson":
+        render.write_ndjson(expenses)
+    elif kind in ("csv", "tsv"):
+        render.write_delimited(expenses, tsv=kind == "tsv")
+    else:
+        render.expense_table(list(expenses))
+
+
+def _page(result: use.Page, kind: str, quiet: bool) -> None:
+    if kind == "json" and not quiet:
+        pagination: dict[str, object] = {"limit": result.limit, "next_cursor": result.next_cursor}
+        if result.page is not None:
+            pagination["page"] = result.page
+        render.write_json_list(result.expenses, pagination)
+        return
+    _stream(iter(result.expenses), kind, quiet)
+    if result.next_cursor:
+        render.stderr_line(f"next_cursor: {result.next_cursor}")

@@ -1,0 +1,104 @@
+"""Options shared by several commands, as `Annotated` aliases, and name completion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from expense_cli.cli.render import ListFormat, RecordFormat
+from expense_cli.domain.models import Approval, Reimbursement
+
+
+def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
+    """Complete category, client or project names read from the book."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        from expense_cli.cli.context import AppState, db_path
+        from expense_cli.domain.catalog import names
+
+        root = ctx.find_root()
+        db = root.params.get("db")
+        root.obj = AppState(db=Path(db) if db else None)
+        path = db_path(root)
+        if not path.exists():
+            return []
+        try:
+            from expense_cli.domain.book import open_book
+
+            store = open_book(path)
+        except Exception:
+            return []
+        try:
+            return [n for n in names(store, kind) if n.casefold().startswith(incomplete.casefold())]
+        finally:
+            store.close()
+
+    return complete
+
+
+FormatOpt = Annotated[
+    RecordFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+ListFormatOpt = Annotated[
+    ListFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shortcut for -f json.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only ids.")]
+
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--category", "-c", help="Category id or name.", autocompletion=_complete("category")
+    ),
+]
+ClientOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--client", help='Client id or name ("" detaches).', autocompletion=_complete("client")
+    ),
+]
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help='Project id or name ("" detaches).',
+        autocompletion=_complete("project"),
+    ),
+]
+DescriptionOpt = Annotated[str | None, typer.Option("--description", help="New description.")]
+AmountOpt = Annotated[str | None, typer.Option("--amount", help="Amount, e.g. 45.10.")]
+UnitsOpt = Annotated[
+    str | None, typer.Option("--units", help="Units of a unit-based category, e.g. 120 (km).")
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", "-d", help="YYYY-MM-DD, today, yesterday, or an ISO timestamp."),
+]
+TimeOpt = Annotated[str | None, typer.Option("--time", help='Time as HH:MM ("" clears).')]
+LabelOpt = Annotated[
+    str | None, typer.Option("--label", help="Custom category label (category Other only).")
+]
+BillableOpt = Annotated[
+    bool | None, typer.Option("--billable/--no-billable", help="Billable to the client.")
+]
+NotesOpt = Annotated[str | None, typer.Option("--notes", "-n", help='Notes ("" clears).')]
+ApprovalOpt = Annotated[
+    Approval | None, typer.Option("--approval", help="Approval status.", case_sensitive=False)
+]
+ReimbursementOpt = Annotated[
+    Reimbursement | None,
+    typer.Option("--reimbursement", help="Reimbursement status.", case_sensitive=False),
+]
+IdempotencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--idempotency-key",
+        help="Retry-safe key: the same key and input within 24 h returns the first result.",
+    ),
+]
+IdsArg = Annotated[list[int], typer.Argument(help="Expense ids.", show_default=False)]
+IdArg = Annotated[int, typer.Argument(help="Expense id.", show_default=False)]

@@ -1,0 +1,57 @@
+"""Printing what a command produced, in the format the user chose."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from expense_cli.cli import render
+from expense_cli.domain.models import Expense
+
+
+def expense(record: Expense, fmt: StrEnum, as_json: bool, quiet: bool = False) -> None:
+    """A mutation or `show` prints the whole expense; `-q` only its id."""
+    if quiet:
+        print(record.id)
+    elif render.chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope(record.to_json()))
+    else:
+        render.record_table(render.expense_fields(record))
+
+
+def expenses(records: Sequence[Expense], fmt: StrEnum, as_json: bool, quiet: bool = False) -> None:
+    """Commands taking `ID...` answer `{"data": [...]}` even for one id."""
+    if quiet:
+        print("\n".join(str(r.id) for r in records))
+    elif render.chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope([r.to_json() for r in records]))
+    else:
+        render.expense_table(records, totals=False)
+
+
+def records(
+    items: Sequence[Any], fmt: StrEnum, as_json: bool, headers: Sequence[str], row: Any,
+    right: Sequence[int] = (),
+) -> None:  # fmt: skip
+    """Catalogue lists (categories, clients, projects)."""
+    if render.chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope([item.to_json() for item in items]))
+    else:
+        render.simple_table(headers, [row(item) for item in items], right)
+
+
+def record(item: Any, fmt: StrEnum, as_json: bool) -> None:
+    if render.chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope(item.to_json()))
+    else:
+        data = item.to_json()
+        render.record_table([(k, _plain(v)) for k, v in data.items()])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return f"{value['name']} (#{value['id']})"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value

@@ -1,0 +1,217 @@
+"""Every output format in one place: JSON envelopes, NDJSON, CSV/TSV, and Rich tables.
+
+Rich is imported only when a table is drawn. User text enters tables as `Text` with every
+control character shown escaped, so neither markup nor terminal escapes get through.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TextIO
+
+from expense_cli.domain.models import FLAT_COLUMNS, NUMERIC_COLUMNS, Expense, flat_row
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class RecordFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    NDJSON = "ndjson"
+    CSV = "csv"
+    TSV = "tsv"
+
+
+def chosen(fmt: StrEnum, as_json: bool) -> str:
+    return "json" if as_json else fmt.value
+
+
+# machine formats ---------------------------------------------------------------------
+def write_json(payload: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+
+
+def envelope(data: Any, pagination: dict[str, Any] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"data": data}
+    if pagination is not None:
+        result["pagination"] = pagination
+    return result
+
+
+def neutralise(value: str) -> str:
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (SPEC §4)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text if column in NUMERIC_COLUMNS else neutralise(text)
+
+
+def _tsv_escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None = None) -> int:
+    """CSV or TSV with the flat columns; returns the number of rows written."""
+    out = out or sys.stdout
+    count = 0
+    if tsv:
+        out.write("\t".join(FLAT_COLUMNS) + "\n")
+        for expense in expenses:
+            row = flat_row(expense)
+            out.write("\t".join(_tsv_escape(_cell(c, row[c])) for c in FLAT_COLUMNS) + "\n")
+            count += 1
+        return count
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FLAT_COLUMNS)
+    for expense in expenses:
+        row = flat_row(expense)
+        writer.writerow([_cell(c, row[c]) for c in FLAT_COLUMNS])
+        count += 1
+    return count
+
+
+def write_ndjson(expenses: Iterable[Expense], out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    count = 0
+    for expense in expenses:
+        out.write(json.dumps(expense.to_json(), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_json_list(
+    expenses: Iterable[Expense], pagination: dict[str, Any], out: TextIO | None = None
+) -> int:
+    """The list envelope, streamed one object at a time so `--all` stays in constant memory."""
+    out = out or sys.stdout
+    out.write('{"data": [')
+    count = 0
+    for expense in expenses:
+        out.write((",\n" if count else "\n") + json.dumps(expense.to_json(), ensure_ascii=False))
+        count += 1
+    out.write(("\n" if count else "") + '], "pagination": ' + json.dumps(pagination) + "}\n")
+    return count
+
+
+# tables ------------------------------------------------------------------------------
+def escape_controls(value: str, keep_newlines: bool = False) -> str:
+    """Control characters and bidi overrides shown as escapes, never emitted."""
+    out = []
+    for char in value:
+        if keep_newlines and char == "\n":
+            out.append(char)
+        elif char in _BIDI or (ord(char) < 32 or 0x7F <= ord(char) <= 0x9F):
+            out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
+    from rich.text import Text
+
+    return Text("" if value is None else escape_controls(str(value), keep_newlines), style=style)
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def money(amount: str, currency: str) -> Text:
+    return text(f"{amount} {currency}")
+
+
+def expense_table(expenses: Sequence[Expense], totals: bool = True) -> None:
+    from rich.table import Table
+
+    from expense_cli.domain.reports import totals_by_currency
+
+    table = Table(show_edge=False, pad_edge=False, expand=False)
+    for name, justify in (("ID", "right"), ("Date", "left"), ("Description", "left"),
+                          ("Category", "left"), ("Client / Project", "left"),
+                          ("Amount", "right"), ("Tags", "left")):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for e in expenses:
+        category = e.custom_category and f"{e.category.name}: {e.custom_category}"
+        links = " / ".join(r.name for r in (e.client, e.project) if r is not None)
+        table.add_row(
+            text(e.id), text(e.date.isoformat()), text(e.description),
+            text(category or e.category.name), text(links), money(str(e.amount), e.currency),
+            text(", ".join(e.tags)),
+        )  # fmt: skip
+    if totals and expenses:
+        table.add_section()
+        for currency, (count, total) in totals_by_currency(expenses).items():
+            table.add_row(
+                text(""), text(""), text(f"Total ({count})", "bold"), text(""), text(""),
+                text(f"{total} {currency}", "bold"), text(""),
+            )  # fmt: skip
+    console().print(table)
+
+
+def record_table(rows: Sequence[tuple[str, Any]]) -> None:
+    """One record as a two-column field / value table."""
+    from rich.table import Table
+
+    table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    for name, value in rows:
+        table.add_row(text(name), text(value, keep_newlines=True))
+    console().print(table)
+
+
+def simple_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[int] = ()
+) -> None:
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for index, header in enumerate(headers):
+        table.add_column(header, justify="right" if index in right else "left")
+    for row in rows:
+        table.add_row(*(text(v) for v in row))
+    console().print(table)
+
+
+def expense_fields(e: Expense) -> list[tuple[str, Any]]:
+    data = e.to_json()
+    fields: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if key in ("category", "client", "project") and value is not None:
+            value = f"{value['name']} (#{value['id']})"
+        elif key == "tags":
+            value = ", ".join(value)
+        elif key == "amount":
+            value = f"{value} {e.currency}"
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        fields.append((key, value))
+    return fields
+
+
+def stderr_line(message: str) -> None:
+    sys.stderr.write(escape_controls(message) + "\n")

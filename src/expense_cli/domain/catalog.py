@@ -1,0 +1,293 @@
+"""Categories, clients and projects: resolving references (rule 19) and their use cases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from expense_cli.domain import rows, text
+from expense_cli.domain.book import load_settings
+from expense_cli.domain.issues import Issues
+from expense_cli.domain.models import Approval, Basis, Category, Client, Project, Reimbursement
+from expense_cli.domain.money import format_decimal, normalize_currency, parse_unit_price
+from expense_cli.errors import ConflictError, NotFoundError, UsageError, ValidationError
+from expense_cli.store import Store
+
+
+class Miss(Enum):
+    """What an unknown reference is: a bad field (4), a bad filter (2) or a missing target (3)."""
+
+    FIELD = "field"
+    FILTER = "filter"
+    TARGET = "target"
+
+
+def _is_id(ref: str) -> bool:
+    return ref.isascii() and ref.isdigit()
+
+
+def _missing(miss: Miss, field: str, message: str) -> Exception:
+    if miss is Miss.FILTER:
+        return UsageError(f"--{field.replace('_', '-')}: {message}")
+    if miss is Miss.TARGET:
+        return NotFoundError(message)
+    return ValidationError({field: message})
+
+
+def find_category(
+    store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "category"
+) -> Category:
+    ref = ref.strip()
+    row = store.category(int(ref)) if _is_id(ref) else store.category_named(ref)
+    if row is None:
+        raise _missing(miss, field, f"no category {ref!r} (see `expense categories`)")
+    return rows.category(row)
+
+
+def find_client(store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "client") -> Client:
+    ref = ref.strip()
+    row = store.client(int(ref)) if _is_id(ref) else store.client_named(ref)
+    if row is None:
+        raise _missing(miss, field, f"no client {ref!r} (see `expense clients`)")
+    return rows.client(row)
+
+
+def find_project(
+    store: Store,
+    ref: str,
+    miss: Miss = Miss.FIELD,
+    field: str = "project",
+    client_id: int | None = None,
+) -> Project:
+    """A project by id or name; a name shared by several clients needs the id, unless the
+    client given beside it picks one."""
+    ref = ref.strip()
+    if _is_id(ref):
+        row = store.project(int(ref))
+        if row is None:
+            raise _missing(miss, field, f"no project {ref!r} (see `expense projects`)")
+        return rows.project(row)
+    found = store.projects_named(ref)
+    if client_id is not None and len(found) > 1:
+        found = [row for row in found if row["client_id"] == client_id] or found
+    if not found:
+        raise _missing(miss, field, f"no project {ref!r} (see `expense projects`)")
+    if len(found) > 1:
+        ids = ", ".join(f"{row['id']} ({row['client_name']})" for row in found)
+        raise ValidationError({field: f"project name {ref!r} is ambiguous; use an id: {ids}"})
+    return rows.project(found[0])
+
+
+# categories ---------------------------------------------------------------------------
+def list_categories(store: Store) -> list[Category]:
+    return [rows.category(row) for row in store.categories()]
+
+
+def _check_unique(
+    found: dict[str, Any] | None, own_id: int | None, name: str, issues: Issues
+) -> None:
+    if found is not None and found["id"] != own_id:
+        issues.add("name", f"{name!r} already exists (names are case-insensitive)")
+
+
+def add_category(
+    store: Store,
+    name: str,
+    unit: str | None = None,
+    unit_price: str | None = None,
+    approval: Approval = Approval.APPROVED,
+    reimbursement: Reimbursement = Reimbursement.NOT_REIMBURSABLE,
+) -> Category:
+    issues = Issues()
+    clean = issues.check("name", text.name, name)
+    unit_name = issues.check("unit", text.name, unit) if unit is not None else None
+    price: Decimal | None = None
+    if unit is not None and unit_price is None:
+        issues.add("unit_price", "a unit-based category needs --unit-price")
+    if unit_price is not None:
+        price = issues.check("unit_price", parse_unit_price, unit_price)
+        if unit is None:
+            issues.add("unit", "a unit price needs --unit to name the unit (e.g. km)")
+    with store.write():
+        if clean is not None:
+            _check_unique(store.category_named(clean), None, clean, issues)
+        issues.raise_if_any()
+        new_id = store.insert_category(
+            {
+                "name": clean,
+                "basis": (Basis.UNIT if unit is not None else Basis.AMOUNT).value,
+                "unit_name": unit_name,
+                "unit_price": None if price is None else format_decimal(price),
+                "default_approval": approval.value,
+                "default_reimbursement": reimbursement.value,
+            }
+        )
+        return find_category(store, str(new_id))
+
+
+def edit_category(
+    store: Store,
+    ref: str,
+    name: str | None = None,
+    unit_price: str | None = None,
+    approval: Approval | None = None,
+    reimbursement: Reimbursement | None = None,
+) -> Category:
+    """Rename or re-price a category; expenses keep the unit price they were created with."""
+    issues = Issues()
+    with store.write():
+        category = find_category(store, ref, Miss.TARGET)
+        values: dict[str, Any] = {}
+        if name is not None:
+            clean = issues.check("name", text.name, name)
+            if category.is_other and clean != category.name:
+                issues.add("name", "the built-in Other category cannot be renamed")
+            elif clean is not None:
+                _check_unique(store.category_named(clean), category.id, clean, issues)
+                values["name"] = clean
+        if unit_price is not None:
+            price = issues.check("unit_price", parse_unit_price, unit_price)
+            if category.basis is not Basis.UNIT:
+                issues.add("unit_price", f"{category.name} is amount-based and has no unit price")
+            elif price is not None:
+                values["unit_price"] = format_decimal(price)
+        if approval is not None:
+            values["default_approval"] = approval.value
+        if reimbursement is not None:
+            values["default_reimbursement"] = reimbursement.value
+        issues.raise_if_any()
+        store.update_category(category.id, values)
+        return find_category(store, str(category.id))
+
+
+def archive_category(store: Store, ref: str) -> Category:
+    with store.write():
+        category = find_category(store, ref, Miss.TARGET)
+        if category.is_other:
+            raise ValidationError({"category": "the built-in Other category cannot be archived"})
+        store.update_category(category.id, {"archived": 1})
+        return replace(category, archived=True)
+
+
+def delete_category(store: Store, ref: str) -> Category:
+    """Delete a category no expense uses (deleted ones included): exit 5 otherwise."""
+    with store.write():
+        category = find_category(store, ref, Miss.TARGET)
+        if category.is_other:
+            raise ValidationError({"category": "the built-in Other category cannot be deleted"})
+        if store.category_in_use(category.id):
+            raise ConflictError(
+                f"category {category.name!r} is used by expenses (deleted ones included); "
+                "archive it instead",
+                {"category": "in use"},
+            )
+        store.delete_category(category.id)
+        return category
+
+
+# clients ------------------------------------------------------------------------------
+def list_clients(store: Store) -> list[Client]:
+    return [rows.client(row) for row in store.clients()]
+
+
+def add_client(store: Store, name: str, currency: str | None = None) -> Client:
+    issues = Issues()
+    clean = issues.check("name", text.name, name)
+    code = issues.check("currency", normalize_currency, currency) if currency is not None else None
+    with store.write():
+        if clean is not None:
+            _check_unique(store.client_named(clean), None, clean, issues)
+        issues.raise_if_any()
+        code = code or load_settings(store).default_currency
+        new_id = store.insert_client({"name": clean, "currency": code})
+        return find_client(store, str(new_id))
+
+
+def edit_client(
+    store: Store, ref: str, name: str | None = None, currency: str | None = None
+) -> Client:
+    """Rename a client; its currency can change only while no expense uses the client."""
+    issues = Issues()
+    with store.write():
+        client = find_client(store, ref, Miss.TARGET)
+        values: dict[str, Any] = {}
+        if name is not None:
+            clean = issues.check("name", text.name, name)
+            if clean is not None:
+                _check_unique(store.client_named(clean), client.id, clean, issues)
+                values["name"] = clean
+        if currency is not None:
+            code = issues.check("currency", normalize_currency, currency)
+            if code is not None and code != client.currency:
+                values["currency"] = code
+        issues.raise_if_any()
+        if "currency" in values and store.client_in_use(client.id):
+            raise ConflictError(
+                f"client {client.name!r} has expenses in {client.currency}; its currency is fixed",
+                {"currency": f"fixed at {client.currency} while expenses use this client"},
+            )
+        store.update_client(client.id, values)
+        return find_client(store, str(client.id))
+
+
+def archive_client(store: Store, ref: str) -> Client:
+    with store.write():
+        client = find_client(store, ref, Miss.TARGET)
+        store.update_client(client.id, {"archived": 1})
+        return replace(client, archived=True)
+
+
+# projects -----------------------------------------------------------------------------
+def list_projects(store: Store) -> list[Project]:
+    return [rows.project(row) for row in store.projects()]
+
+
+def add_project(store: Store, name: str, client_ref: str) -> Project:
+    issues = Issues()
+    clean = issues.check("name", text.name, name)
+    with store.write():
+        client: Client | None = None
+        try:
+            client = find_client(store, client_ref)
+        except ValidationError as exc:
+            issues.fields.update(exc.fields)
+        if client is not None and client.archived:
+            issues.add("client", f"client {client.name!r} is archived")
+        if clean and client and store.project_named_for_client(clean, client.id):
+            issues.add("name", f"{client.name} already has a project {clean!r}")
+        issues.raise_if_any()
+        assert client is not None
+        new_id = store.insert_project({"name": clean, "client_id": client.id})
+        return find_project(store, str(new_id))
+
+
+def edit_project(store: Store, ref: str, name: str | None = None) -> Project:
+    issues = Issues()
+    with store.write():
+        project = find_project(store, ref, Miss.TARGET)
+        values: dict[str, Any] = {}
+        if name is not None:
+            clean = issues.check("name", text.name, name)
+            if clean is not None:
+                other = store.project_named_for_client(clean, project.client.id)
+                if other is not None and other["id"] != project.id:
+                    issues.add("name", f"{project.client.name} already has a project {clean!r}")
+                values["name"] = clean
+        issues.raise_if_any()
+        store.update_project(project.id, values)
+        return find_project(store, str(project.id))
+
+
+def archive_project(store: Store, ref: str) -> Project:
+    with store.write():
+        project = find_project(store, ref, Miss.TARGET)
+        store.update_project(project.id, {"archived": 1})
+        return replace(project, archived=True)
+
+
+def names(store: Store, kind: str) -> list[str]:
+    """Names for shell completion."""
+    source = {"category": store.categories, "client": store.clients, "project": store.projects}
+    return [row["name"] for row in source[kind](include_archived=False)]

@@ -1,0 +1,295 @@
+"""Compose the stored values of an expense from typed input and, for `edit` and `clone`,
+the expense it starts from — every rule of SPEC §2 applied, every bad field collected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from expense_cli.domain import rules, text
+from expense_cli.domain.book import Settings
+from expense_cli.domain.catalog import find_category, find_client, find_project
+from expense_cli.domain.dates import format_timestamp, parse_date, parse_time, utc_now
+from expense_cli.domain.issues import Issues
+from expense_cli.domain.models import Approval, Category, Client, Expense, Project, Reimbursement
+from expense_cli.domain.money import currency_digits, format_decimal
+from expense_cli.errors import ValidationError
+from expense_cli.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ExpenseInput:
+    """What the user typed for add/edit/clone: None is "not given", "" clears a field."""
+
+    description: str | None = None
+    amount: str | None = None
+    units: str | None = None
+    date: str | None = None
+    time: str | None = None
+    category: str | None = None
+    label: str | None = None
+    client: str | None = None
+    project: str | None = None
+    billable: bool | None = None
+    notes: str | None = None
+    approval: Approval | None = None
+    reimbursement: Reimbursement | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: datetime = field(default_factory=utc_now)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone().date()  # "today" is the user's local day
+
+    @property
+    def stamp(self) -> str:
+        return format_timestamp(self.now)
+
+
+@dataclass
+class Composed:
+    values: dict[str, Any]
+    tags: tuple[str, ...]
+    issues: Issues
+    changed: set[str]
+
+
+def _lookup(
+    issues: Issues, field_name: str, find: Callable[..., T], *args: Any, **kw: Any
+) -> T | None:
+    try:
+        return find(*args, **kw)
+    except ValidationError as exc:
+        for key, message in exc.fields.items():
+            issues.add(key, message)
+        return None
+
+
+def _optional_text(
+    value: str, clean: Callable[[str], str], issues: Issues, name: str
+) -> str | None:
+    return None if value.strip() == "" else issues.check(name, clean, value)
+
+
+class _Composer:
+    def __init__(
+        self, store: Store, settings: Settings, clock: Clock, inp: ExpenseInput,
+        base: Expense | None, cloning: bool,
+    ) -> None:  # fmt: skip
+        self.store, self.settings, self.clock = store, settings, clock
+        self.inp, self.base, self.cloning = inp, base, cloning
+        self.issues = Issues()
+        self.changed: set[str] = set()
+        self.values: dict[str, Any] = {}
+
+    @property
+    def keeps_base(self) -> bool:
+        """`edit` keeps what is not given; `clone` copies only what rule 13 lists."""
+        return self.base is not None and not self.cloning
+
+    def run(self) -> Composed:
+        self._description()
+        category = self._category()
+        client, project = self._links()
+        digits = self._currency(client, project)
+        if category is not None:
+            self._amount(category, digits)
+            self._label(category)
+        self._dates()
+        self._flags(category)
+        tags = self.issues.check("tags", text.normalize_tags, self.inp.tags) or ()
+        return Composed(self.values, tags, self.issues, self.changed)
+
+    def _description(self) -> None:
+        if self.inp.description is not None:
+            value = self.issues.check("description", text.description, self.inp.description)
+        elif self.base is not None:
+            value = self.base.description
+        else:
+            self.issues.add("description", "a description is required")
+            value = None
+        self.values["description"] = value
+
+    def _category(self) -> Category | None:
+        if self.inp.category is not None:
+            category = _lookup(
+                self.issues, "category", find_category, self.store, self.inp.category
+            )
+            self._refuse_archived("category", category, "category")
+        elif self.base is not None:
+            category = find_category(self.store, str(self.base.category.id))
+            if self.cloning:
+                self._refuse_archived("category", category, "category", hint=" (override with -c)")
+        else:
+            self.issues.add("category", "a category is required (-c)")
+            category = None
+        self.values["category_id"] = None if category is None else category.id
+        return category
+
+    def _refuse_archived(self, name: str, record: Any, what: str, hint: str = "") -> None:
+        if record is not None and record.archived:
+            self.issues.add(name, f"{what} {record.name!r} is archived{hint}")
+
+    def _links(self) -> tuple[Client | None, Project | None]:
+        inp, base = self.inp, self.base
+        hint = " (override it)" if self.cloning else ""
+        client: Client | None = None
+        if inp.client is not None:
+            if inp.client.strip():
+                client = _lookup(self.issues, "client", find_client, self.store, inp.client)
+                self._refuse_archived("client", client, "client")
+                if client is None:
+                    self.changed.add("client")
+        elif base is not None and base.client is not None:
+            client = find_client(self.store, str(base.client.id))
+            if self.cloning:
+                self._refuse_archived("client", client, "client", hint)
+        project: Project | None = None
+        if inp.project is not None:
+            if inp.project.strip():
+                project = _lookup(
+                    self.issues, "project", find_project, self.store, inp.project,
+                    client_id=None if client is None else client.id,
+                )  # fmt: skip
+                self._refuse_archived("project", project, "project")
+                if project is None:
+                    self.changed.add("project")
+        elif base is not None and base.project is not None:
+            project = find_project(self.store, str(base.project.id))
+            if self.cloning:
+                self._refuse_archived("project", project, "project", hint)
+        if (
+            project is not None
+            and project.client_archived
+            and (inp.project is not None or self.cloning)
+        ):
+            self.issues.add("project", f"the client of project {project.name!r} is archived")
+        linked = rules.link(
+            project, client, client_given=inp.client is not None, issues=self.issues
+        )
+        self.values["client_id"] = None if linked.client is None else linked.client.id
+        self.values["project_id"] = None if linked.project is None else linked.project.id
+        if base is not None:
+            if self.values["client_id"] != (base.client.id if base.client else None):
+                self.changed.add("client")
+            if self.values["project_id"] != (base.project.id if base.project else None):
+                self.changed.add("project")
+        if project is not None and linked.client == project.client:
+            return _client_of(project), project
+        return client, project
+
+    def _currency(self, client: Client | None, project: Project | None) -> int:
+        """The expense's currency and its minor digits: snapshotted at creation (rule 5)."""
+        if self.base is not None:
+            currency, digits = self.base.currency, self.base.amount.digits
+            if "client" in self.changed or self.cloning:
+                rules.check_currency(client.currency if client else None, currency, self.issues)
+        else:
+            currency = client.currency if client else self.settings.default_currency
+            digits = currency_digits(currency)
+        self.values["currency"], self.values["scale"] = currency, digits
+        return digits
+
+    def _amount(self, category: Category, digits: int) -> None:
+        inp, base = self.inp, self.base
+        same = base is not None and base.category.id == category.id
+        if not same or base is None:
+            priced = rules.price(
+                category, digits, amount=inp.amount, units=inp.units, issues=self.issues
+            )
+        elif category.basis.value == "amount":
+            if inp.units is not None:
+                self.issues.add("units", f"{category.name} is amount-based: give an amount")
+            priced = rules.Priced(base.amount.minor, None, None)
+            if inp.amount is not None:
+                priced = rules.price(
+                    category, digits, amount=inp.amount, units=None, issues=self.issues
+                )
+        else:
+            if inp.amount is not None:
+                self.issues.add("amount", f"{category.name} is unit-based: give --units instead")
+            priced = rules.Priced(base.amount.minor, base.units, base.unit_price)
+            if inp.units is not None:
+                priced = rules.priced_units(inp.units, base.unit_price, digits, self.issues)
+        self.values["amount_minor"] = priced.amount_minor
+        counted = priced.units is not None and priced.unit_price is not None
+        self.values["units"] = format_decimal(priced.units) if counted else None  # type: ignore[arg-type]
+        self.values["unit_price"] = format_decimal(priced.unit_price) if counted else None  # type: ignore[arg-type]
+        if base is not None:
+            if priced.amount_minor != base.amount.minor:
+                self.changed.add("amount")
+            if priced.units != base.units:
+                self.changed.add("units")
+
+    def _label(self, category: Category) -> None:
+        inp, base = self.inp, self.base
+        label: str | None
+        if inp.label is not None:
+            label = _optional_text(inp.label, text.label, self.issues, "custom_category")
+        elif base is not None and base.category.id == category.id:
+            label = base.custom_category
+        else:
+            label = None  # moving away from Other clears the label
+        if "custom_category" not in self.issues.fields:
+            rules.check_label(category, label, self.issues)
+        self.values["custom_category"] = label
+
+    def _dates(self) -> None:
+        inp, base = self.inp, self.base
+        day, time = (base.date, base.time) if self.keeps_base and base else (self.clock.today, None)
+        if inp.date is not None:
+            parsed = self.issues.check(
+                "date", parse_date, inp.date, self.settings.date_order, self.clock.today
+            )
+            if parsed is not None:
+                day = parsed[0]
+                time = parsed[1] if parsed[1] is not None else (time if self.keeps_base else None)
+        if inp.time is not None:
+            time = _optional_text(inp.time, parse_time, self.issues, "time")
+        self.values["date"], self.values["time"] = day.isoformat(), time
+
+    def _flags(self, category: Category | None) -> None:
+        inp, base = self.inp, self.base
+        billable = inp.billable if inp.billable is not None else bool(base and base.billable)
+        if base is not None and billable != base.billable:
+            self.changed.add("billable")
+        self.values["billable"] = int(billable)
+        if inp.notes is not None:
+            self.values["notes"] = _optional_text(inp.notes, text.notes, self.issues, "notes")
+        else:
+            self.values["notes"] = base.notes if base is not None else None
+        approval = inp.approval or (base.approval_status if self.keeps_base and base else None)
+        reimbursement = inp.reimbursement or (
+            base.reimbursement_status if self.keeps_base and base else None
+        )
+        if category is not None:
+            approval = approval or category.default_approval
+            reimbursement = reimbursement or category.default_reimbursement
+        self.values["approval_status"] = approval.value if approval else None
+        self.values["reimbursement_status"] = reimbursement.value if reimbursement else None
+
+
+def _client_of(project: Project) -> Client:
+    return Client(project.client.id, project.client.name, project.client_currency,
+                  project.client_archived)  # fmt: skip
+
+
+def compose(
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    inp: ExpenseInput,
+    base: Expense | None = None,
+    *,
+    cloning: bool = False,
+) -> Composed:
+    """The stored values for a new expense (`base` None), an edit of `base`, or a clone."""
+    return _Composer(store, settings, clock, inp, base, cloning).run()

@@ -1,0 +1,109 @@
+"""Dates and times as users type them (rule 10, 11) and the timestamps the book records."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+
+from expense_cli.domain.issues import InvalidValue
+
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_ISO_TIMESTAMP = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::[0-9]{2}(?:[.,][0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?",
+    re.ASCII | re.IGNORECASE,
+)
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
+_RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
+# Two defaults that differ in every field: whatever dateutil fills in from a default shows
+# up as a difference between the two parses, so nothing is silently taken from "today".
+_DEFAULT_A = datetime(1901, 1, 1, 0, 0)
+_DEFAULT_B = datetime(1902, 2, 2, 1, 1)
+
+
+class DateOrder(StrEnum):
+    YMD = "ymd"
+    DMY = "dmy"
+    MDY = "mdy"
+
+
+def _in_range(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise InvalidValue(f"{value.isoformat()} is outside 1900-01-01 … 2999-12-31")
+    return value
+
+
+def _strict_iso(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(f"{text!r} is not a real calendar date") from None
+
+
+def _dateutil(text: str, order: DateOrder) -> tuple[date, str | None]:
+    from dateutil.parser import ParserError, parse  # ~50 ms: only for non-ISO input
+
+    kwargs = {"dayfirst": order is DateOrder.DMY, "yearfirst": order is DateOrder.YMD}
+    try:
+        first = parse(text, default=_DEFAULT_A, fuzzy=False, **kwargs)
+        second = parse(text, default=_DEFAULT_B, fuzzy=False, **kwargs)
+    except (ParserError, ValueError, OverflowError, TypeError):
+        raise InvalidValue(
+            f"{text!r} is not a date (use YYYY-MM-DD, today, yesterday or tomorrow)"
+        ) from None
+    if first.date() != second.date():
+        raise InvalidValue(f"{text!r} does not give a year, month and day")
+    given_time = (first.hour, first.minute) == (second.hour, second.minute)
+    return first.date(), first.strftime("%H:%M") if given_time else None
+
+
+def parse_date(text: str, order: DateOrder, today: date) -> tuple[date, str | None]:
+    """A typed date to `(date, time or None)`; the time comes only from a timestamp."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidValue("a date is required")
+    if cleaned.lower() in _RELATIVE:
+        return _in_range(today + timedelta(days=_RELATIVE[cleaned.lower()])), None
+    if _ISO_DATE.fullmatch(cleaned):
+        return _in_range(_strict_iso(cleaned)), None
+    stamp = _ISO_TIMESTAMP.fullmatch(cleaned)
+    if stamp:
+        day = _strict_iso(stamp.group(1))
+        hour, minute = stamp.group(2), stamp.group(3)
+        return _in_range(day), parse_time(f"{hour}:{minute}")
+    if cleaned[:4].isdigit() and cleaned[4:5] == "-":
+        # Looks like ISO but is not valid ISO: never let dateutil reinterpret it.
+        raise InvalidValue(f"{text!r} is not a real calendar date (YYYY-MM-DD)")
+    day, time = _dateutil(cleaned, order)
+    return _in_range(day), time
+
+
+def parse_time(text: str) -> str:
+    """`HH:MM`, 24-hour, 00:00–23:59."""
+    cleaned = text.strip()
+    if not _TIME.fullmatch(cleaned):
+        raise InvalidValue(f"{text!r} is not a time as HH:MM (24-hour, 00:00–23:59)")
+    return cleaned
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC ISO 8601 with microseconds and `Z`: fixed width, so text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """A stored or imported timestamp back to an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue(f"{text!r} is not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

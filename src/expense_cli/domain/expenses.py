@@ -1,0 +1,277 @@
+"""Use cases for single expenses: each loads what the rules need, applies them and writes,
+inside one `BEGIN IMMEDIATE` transaction, so a failed command writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from expense_cli.domain import rows, rules, text
+from expense_cli.domain.book import load_settings
+from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
+from expense_cli.domain.dates import format_timestamp
+from expense_cli.domain.issues import Issues
+from expense_cli.domain.models import BillingStatus, Expense
+from expense_cli.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    InvoicedLockedError,
+    NotFoundError,
+    UsageError,
+    ValidationError,
+)
+from expense_cli.store import Store
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
+    """A live expense; with `deleted`, a deleted one may be shown too (rule 14)."""
+    row = store.expense(expense_id)
+    if row is None or (row["deleted_at"] is not None and not deleted):
+        raise NotFoundError(f"no expense {expense_id}")
+    return rows.expense(row)
+
+
+def _live(store: Store, ids: Sequence[int]) -> list[Expense]:
+    """Every id first, all or nothing: one missing or deleted id fails the whole command."""
+    found = store.expenses_by_id(ids)
+    missing = [i for i in ids if i not in found or found[i]["deleted_at"] is not None]
+    if missing:
+        raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
+    return [rows.expense(found[i]) for i in dict.fromkeys(ids)]
+
+
+def _fingerprint(op: str, composed: Composed, source: int | None = None) -> str:
+    payload = {"op": op, "source": source, "tags": composed.tags, **composed.values}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(store: Store, key: str, fingerprint: str, clock: Clock) -> Expense | None:
+    """Rule of SPEC §6: the same key and request within 24 h returns the original."""
+    store.forget_idempotency_keys(format_timestamp(clock.now - IDEMPOTENCY_WINDOW))
+    seen = store.idempotency_key(key)
+    if seen is None:
+        return None
+    if seen["fingerprint"] != fingerprint:
+        raise IdempotencyConflictError(
+            f"idempotency key {key!r} was used within 24 hours for a different request",
+            {"idempotency_key": "reused with different input"},
+        )
+    return get_expense(store, seen["expense_id"])
+
+
+def _create(
+    store: Store, composed: Composed, clock: Clock, op: str, key: str | None, source: int | None
+) -> Expense:
+    composed.issues.raise_if_any()
+    fingerprint = _fingerprint(op, composed, source)
+    if key is not None:
+        original = _replay(store, key, fingerprint, clock)
+        if original is not None:
+            return original
+    values = {
+        **composed.values,
+        "uid": str(uuid.uuid4()),
+        "billing_status": BillingStatus.NOT_INVOICED.value,
+        "created_at": clock.stamp,
+        "updated_at": clock.stamp,
+    }
+    new_id = store.insert_expense(values, composed.tags)
+    if key is not None:
+        store.put_idempotency_key(key, fingerprint, new_id, clock.stamp)
+    return get_expense(store, new_id)
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    if idempotency_key is None:
+        return None
+    issues = Issues()
+    key = issues.check("idempotency_key", text.idempotency_key, idempotency_key)
+    issues.raise_if_any()
+    return key
+
+
+def add_expense(
+    store: Store,
+    inp: ExpenseInput,
+    *,
+    idempotency_key: str | None = None,
+    clock: Clock | None = None,
+) -> Expense:
+    clock = clock or Clock()
+    key = _key(idempotency_key)
+    with store.write():
+        composed = compose(store, load_settings(store), clock, inp)
+        return _create(store, composed, clock, "add", key, None)
+
+
+def clone_expense(
+    store: Store,
+    source_id: int,
+    inp: ExpenseInput,
+    *,
+    idempotency_key: str | None = None,
+    clock: Clock | None = None,
+) -> Expense:
+    """Rule 13: copy into a new expense on `inp.date`; no time, tags, invoice state or uid,
+    approval and reimbursement back to the category's defaults."""
+    if inp.date is None:
+        raise UsageError("clone needs -d/--date")
+    clock = clock or Clock()
+    key = _key(idempotency_key)
+    with store.write():
+        source = get_expense(store, source_id)
+        composed = compose(store, load_settings(store), clock, inp, source, cloning=True)
+        return _create(store, composed, clock, "clone", key, source_id)
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+def edit_expense(
+    store: Store, expense_id: int, inp: ExpenseInput, *, clock: Clock | None = None
+) -> Expense:
+    """A partial update: what is not given stays; `""` clears an optional field."""
+    clock = clock or Clock()
+    with store.write():
+        expense = get_expense(store, expense_id)
+        composed = compose(store, load_settings(store), clock, inp, expense)
+        rules.check_lock(expense, composed.changed)
+        composed.issues.raise_if_any()
+        before = store.expense(expense_id) or {}
+        changes = _changes(before, composed.values)
+        if changes:
+            store.update_expense(expense_id, {**changes, "updated_at": clock.stamp})
+        return get_expense(store, expense_id)
+
+
+def attach(
+    store: Store, expense_id: int, *, client: str | None, project: str | None,
+    clock: Clock | None = None,
+) -> Expense:  # fmt: skip
+    """Link a project and/or client; `""` detaches either (rules 6, 7, 8)."""
+    if client is None and project is None:
+        raise UsageError('attach needs -p/--project or --client ("" detaches)')
+    return edit_expense(
+        store, expense_id, ExpenseInput(client=client, project=project), clock=clock
+    )
+
+
+def detach(store: Store, expense_id: int, *, clock: Clock | None = None) -> Expense:
+    return edit_expense(store, expense_id, ExpenseInput(client="", project=""), clock=clock)
+
+
+def tag_expense(
+    store: Store,
+    expense_id: int,
+    *,
+    replace: Sequence[str] | None = None,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    clock: Clock | None = None,
+) -> Expense:
+    """Rule 12: the positional set replaces, then `--add`, then `--remove`."""
+    clock = clock or Clock()
+    with store.write():
+        expense = get_expense(store, expense_id)
+        issues = Issues()
+        tags = issues.check("tags", text.apply_tag_edits, expense.tags, replace, add, remove)
+        issues.raise_if_any()
+        if tags is not None and tags != expense.tags:
+            store.replace_tags(expense_id, tags)
+            store.update_expense(expense_id, {"updated_at": clock.stamp})
+        return get_expense(store, expense_id)
+
+
+def delete_expenses(
+    store: Store, ids: Sequence[int], *, force: bool = False, clock: Clock | None = None
+) -> list[Expense]:
+    """Soft delete; an invoiced expense needs `force` (rule 8)."""
+    clock = clock or Clock()
+    with store.write():
+        expenses = _live(store, ids)
+        invoiced = [e.id for e in expenses if e.invoiced]
+        if invoiced and not force:
+            raise InvoicedLockedError(
+                f"expense {', '.join(map(str, invoiced))} is invoiced; use --force to delete",
+                {"id": "invoiced"},
+            )
+        for expense in expenses:
+            store.update_expense(expense.id, {"deleted_at": clock.stamp, "updated_at": clock.stamp})
+        return [get_expense(store, e.id, deleted=True) for e in expenses]
+
+
+def restore_expenses(
+    store: Store, ids: Sequence[int], *, clock: Clock | None = None
+) -> list[Expense]:
+    """Undo a delete; restoring a live expense changes nothing (rule 9)."""
+    clock = clock or Clock()
+    with store.write():
+        found = store.expenses_by_id(ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
+        for expense_id in dict.fromkeys(ids):
+            if found[expense_id]["deleted_at"] is not None:
+                store.update_expense(expense_id, {"deleted_at": None, "updated_at": clock.stamp})
+        return [get_expense(store, i) for i in dict.fromkeys(ids)]
+
+
+def invoice(
+    store: Store, ids: Sequence[int], *, ref: str | None = None, clock: Clock | None = None
+) -> list[Expense]:
+    """Mark billable expenses invoiced (rule 9): a repeat is a no-op, another ref a conflict."""
+    clock = clock or Clock()
+    issues = Issues()
+    clean_ref = issues.check("invoice_ref", text.invoice_ref, ref) if ref is not None else None
+    issues.raise_if_any()
+    with store.write():
+        expenses = _live(store, ids)
+        not_billable = [e.id for e in expenses if not e.billable]
+        if not_billable:
+            raise ValidationError(
+                {"billable": f"expense {', '.join(map(str, not_billable))} is not billable"},
+                "only billable expenses can be invoiced",
+            )
+        clashes = [
+            e.id for e in expenses if e.invoiced and clean_ref and e.invoice_ref != clean_ref
+        ]
+        if clashes:
+            raise ConflictError(
+                f"expense {', '.join(map(str, clashes))} is already invoiced under another ref",
+                {"invoice_ref": "differs from the recorded reference"},
+            )
+        for expense in expenses:
+            if not expense.invoiced:
+                store.update_expense(
+                    expense.id,
+                    {
+                        "billing_status": "invoiced",
+                        "invoice_ref": clean_ref,
+                        "updated_at": clock.stamp,
+                    },
+                )
+        return [get_expense(store, e.id) for e in expenses]
+
+
+def uninvoice(store: Store, ids: Sequence[int], *, clock: Clock | None = None) -> list[Expense]:
+    clock = clock or Clock()
+    with store.write():
+        expenses = _live(store, ids)
+        for expense in expenses:
+            if expense.invoiced:
+                store.update_expense(
+                    expense.id,
+                    {
+                        "billing_status": "not_invoiced",
+                        "invoice_ref": None,
+                        "updated_at": clock.stamp,
+                    },
+                )
+        return [get_expense(store, e.id) for e in expenses]

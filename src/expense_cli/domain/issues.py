@@ -1,0 +1,39 @@
+"""Collect every offending field of a request, then raise one `ValidationError`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from expense_cli.errors import ValidationError
+
+T = TypeVar("T")
+
+
+class InvalidValue(ValueError):
+    """A single value breaks a rule; the message says which, the caller names the field."""
+
+
+class Issues:
+    """Gathers `field → message` so a rejection names every bad field at once (rule 16)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, message)
+
+    def check(self, field: str, parse: Callable[..., T], *args: object) -> T | None:
+        """Run `parse(*args)`; record its `InvalidValue` under `field` and return None."""
+        try:
+            return parse(*args)
+        except InvalidValue as exc:
+            self.add(field, str(exc))
+            return None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationError(self.fields)

@@ -1,0 +1,254 @@
+"""`list`, `report` and `export` filters, sorting and pagination (SPEC §3), resolved to a
+store query. Every bad value here is a usage error (exit 2), never a validation error."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, time
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Any
+
+from expense_cli.domain import rows, text
+from expense_cli.domain.book import load_settings
+from expense_cli.domain.catalog import Miss, find_category, find_client, find_project
+from expense_cli.domain.dates import DateOrder, format_timestamp, parse_date, parse_timestamp
+from expense_cli.domain.issues import InvalidValue
+from expense_cli.domain.models import Expense
+from expense_cli.domain.money import MAX_MINOR_DIGITS, normalize_currency
+from expense_cli.errors import UsageError
+from expense_cli.store import Store
+from expense_cli.store.listing import ExpenseQuery
+
+SORT_ALIASES = {
+    "amount": "amount", "date": "date", "expensedate": "date", "created": "created",
+    "createdat": "created", "updated": "updated", "updatedat": "updated", "id": "id",
+}  # fmt: skip
+BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+_AMOUNT_BOUND = r"^[0-9]{1,12}(\.[0-9]+)?$"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filter values as typed on the command line (None or empty: not filtering)."""
+
+    category: tuple[str, ...] = ()
+    client: str | None = None
+    client_name: str | None = None
+    project: str | None = None
+    billable: str | None = None
+    status: str | None = None
+    approval: str | None = None
+    reimbursement: str | None = None
+    min_amount: str | None = None
+    max_amount: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+    search: str | None = None
+    tags: tuple[str, ...] = ()
+    all_tags: bool = False
+    currency: str | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Paging:
+    sort: str = "-created"
+    limit: int | None = DEFAULT_LIMIT
+    cursor: str | None = None
+    page: int | None = None
+    all: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    expenses: list[Expense]
+    limit: int | None
+    next_cursor: str | None
+    page: int | None = None
+
+
+def _usage(option: str, message: str) -> UsageError:
+    return UsageError(f"{option}: {message}")
+
+
+def parse_sort(value: str) -> tuple[str, bool]:
+    descending = value.startswith("-")
+    name = value[1:] if descending else value
+    field = SORT_ALIASES.get(name.replace("_", "").lower())
+    if field is None:
+        allowed = "amount, date, created, updated, id (prefix - for descending)"
+        raise _usage("--sort", f"cannot sort by {value!r}; use one of {allowed}")
+    return field, descending
+
+
+def _bool(value: str) -> bool:
+    try:
+        return BOOLEANS[value.strip().lower()]
+    except KeyError:
+        raise _usage("--billable", f"{value!r} is not one of true, false, 1, 0, yes, no") from None
+
+
+def _bound(option: str, value: str, lower: bool) -> int:
+    """An amount bound as a 4-place integer, rounded inwards so the bound stays exact."""
+    cleaned = value.strip(" ")
+    if not re.fullmatch(_AMOUNT_BOUND, cleaned, re.ASCII):
+        raise _usage(option, f"{value!r} is not a plain non-negative decimal amount")
+    try:
+        scaled = Decimal(cleaned).scaleb(MAX_MINOR_DIGITS)
+        return int(scaled.to_integral_value(rounding=ROUND_CEILING if lower else ROUND_FLOOR))
+    except InvalidOperation:
+        raise _usage(option, f"{value!r} is not a decimal amount") from None
+
+
+def _day(option: str, value: str, order: DateOrder) -> date:
+    try:
+        return parse_date(value, order, date.today())[0]
+    except InvalidValue as exc:
+        raise _usage(option, str(exc)) from None
+
+
+def _created(option: str, value: str, order: DateOrder, upper: bool) -> str:
+    """A created-at bound: a bare date is a UTC calendar day, so an upper one is its end."""
+    stripped = value.strip()
+    if len(stripped) > 10 and stripped[:4].isdigit():
+        try:
+            return format_timestamp(parse_timestamp(stripped))
+        except InvalidValue as exc:
+            raise _usage(option, str(exc)) from None
+    day = _day(option, stripped, order)
+    moment = datetime.combine(day, time.max if upper else time.min)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _enum(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    if value not in allowed:
+        raise _usage(option, f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def build_query(store: Store, f: Filters) -> ExpenseQuery:
+    """Resolve typed filters to ids and storage values; unknown names are usage errors."""
+    search = None
+    if f.search is not None:
+        if len(f.search) > text.SEARCH_MAX:
+            raise _usage("--search", f"search text is limited to {text.SEARCH_MAX} characters")
+        search = f.search.strip() or None
+    try:
+        tag_keys = tuple(dict.fromkeys(text.tag_key(text.tag(t)) for t in f.tags))
+        currency = normalize_currency(f.currency) if f.currency is not None else None
+    except InvalidValue as exc:
+        raise _usage("--tag/--currency", str(exc)) from None
+    client = find_client(store, f.client, Miss.FILTER) if f.client is not None else None
+    client_id = None if client is None else client.id
+    project = None
+    if f.project is not None:
+        project = find_project(store, f.project, Miss.FILTER, client_id=client_id).id
+    order = load_settings(store).date_order
+
+    def day(option: str, value: str | None) -> str | None:
+        return None if value is None else _day(option, value, order).isoformat()
+
+    def created(option: str, value: str | None, upper: bool) -> str | None:
+        return None if value is None else _created(option, value, order, upper)
+
+    return ExpenseQuery(
+        only_deleted=f.deleted,
+        category_ids=tuple(find_category(store, c, Miss.FILTER).id for c in f.category),
+        client_id=client_id,
+        client_name=f.client_name,
+        project_id=project,
+        billable=None if f.billable is None else _bool(f.billable),
+        billing_status=_enum("--status", f.status, ("invoiced", "not_invoiced")),
+        approval_status=f.approval,
+        reimbursement_status=f.reimbursement,
+        min_amount_key=None if f.min_amount is None else _bound("--min", f.min_amount, True),
+        max_amount_key=None if f.max_amount is None else _bound("--max", f.max_amount, False),
+        date_from=day("--from", f.date_from),
+        date_to=day("--to", f.date_to),
+        created_from=created("--created-from", f.created_from, False),
+        created_to=created("--created-to", f.created_to, True),
+        search=search,
+        tag_keys=tag_keys,
+        all_tags=f.all_tags,
+        currency=currency,
+    )
+
+
+# cursors ------------------------------------------------------------------------------
+def _scope(query: ExpenseQuery) -> str:
+    """A digest of everything but the page position: a cursor only fits its own query."""
+    scope = asdict(replace(query, limit=None, offset=None, after=None))
+    return hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def encode_cursor(query: ExpenseQuery, last: dict[str, Any]) -> str:
+    payload = {"v": 1, "q": _scope(query), "k": [last["sort_value"], last["id"]]}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(query: ExpenseQuery, cursor: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        value, last_id = payload["k"]
+        scope = payload["q"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise _usage("--cursor", "not a cursor printed by `expense list`") from None
+    if scope != _scope(query):
+        raise _usage("--cursor", "this cursor was made for another sort or other filters")
+    if not isinstance(last_id, int) or not isinstance(value, int | str):
+        raise _usage("--cursor", "not a cursor printed by `expense list`")
+    return value, last_id
+
+
+def check_paging(paging: Paging) -> int:
+    """The page size, once `--cursor`, `--page`, `--all` and `--limit` are known to fit."""
+    chosen = [name for name, on in (("--cursor", paging.cursor), ("--page", paging.page),
+                                    ("--all", paging.all)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)} exclude each other")
+    limit = paging.limit if paging.limit is not None else DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _usage("--limit", f"must be 1–{MAX_LIMIT}, got {limit}")
+    if paging.page is not None and paging.page < 1:
+        raise _usage("--page", f"pages start at 1, got {paging.page}")
+    return limit
+
+
+def list_page(store: Store, filters: Filters, paging: Paging) -> Page:
+    """One page by keyset (`cursor`) or by offset (`page`); `--all` streams `iter_all`."""
+    sort, descending = parse_sort(paging.sort)
+    limit = check_paging(paging)
+    with store.read():
+        query = replace(build_query(store, filters), sort=sort, descending=descending)
+        after = decode_cursor(query, paging.cursor) if paging.cursor else None
+        offset = (paging.page - 1) * limit if paging.page else None
+        fetched = list(
+            store.iter_expenses(replace(query, limit=limit + 1, after=after, offset=offset))
+        )
+    more = len(fetched) > limit
+    page_rows = fetched[:limit]
+    cursor = encode_cursor(query, page_rows[-1]) if more and paging.page is None else None
+    return Page([rows.expense(r) for r in page_rows], limit, cursor, paging.page)
+
+
+def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator[Expense]:
+    """Every matching expense, streamed (for `list --all` and `export`)."""
+    field, descending = parse_sort(sort)
+    with store.read():
+        query = replace(build_query(store, filters), sort=field, descending=descending)
+        for row in store.iter_expenses(query):
+            yield rows.expense(row)

@@ -1,0 +1,209 @@
+"""The records of the book (SPEC §1) as frozen dataclasses, and their JSON shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from expense_cli.domain.money import format_decimal, format_minor
+
+
+class Basis(StrEnum):
+    AMOUNT = "amount"
+    UNIT = "unit"
+
+
+class Approval(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Reimbursement(StrEnum):
+    NOT_REIMBURSABLE = "not_reimbursable"
+    PENDING = "pending"
+    REIMBURSED = "reimbursed"
+    REJECTED = "rejected"
+
+
+class BillingStatus(StrEnum):
+    NOT_INVOICED = "not_invoiced"
+    INVOICED = "invoiced"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A linked record as expenses show it: `{id, name}`."""
+
+    id: int
+    name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+    basis: Basis = Basis.AMOUNT
+    unit_name: str | None = None
+    unit_price: Decimal | None = None
+    default_approval: Approval = Approval.APPROVED
+    default_reimbursement: Reimbursement = Reimbursement.NOT_REIMBURSABLE
+    archived: bool = False
+    is_other: bool = False
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.id, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "basis": self.basis.value,
+            "unit_name": self.unit_name,
+            "unit_price": None if self.unit_price is None else format_decimal(self.unit_price),
+            "default_approval": self.default_approval.value,
+            "default_reimbursement": self.default_reimbursement.value,
+            "archived": self.archived,
+        }
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    name: str
+    currency: str
+    archived: bool = False
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.id, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "currency": self.currency,
+            "archived": self.archived,
+        }
+
+
+@dataclass(frozen=True)
+class Project:
+    id: int
+    name: str
+    client: Ref
+    client_currency: str
+    client_archived: bool = False
+    archived: bool = False
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.id, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "client": self.client.to_json(),
+            "archived": self.archived,
+        }
+
+
+@dataclass(frozen=True)
+class Money:
+    """Integer minor units with the currency and its minor digits snapshotted at creation."""
+
+    minor: int
+    currency: str
+    digits: int
+
+    def __str__(self) -> str:
+        return format_minor(self.minor, self.digits)
+
+
+@dataclass(frozen=True)
+class Expense:
+    id: int
+    uid: str
+    description: str
+    date: date
+    time: str | None
+    amount: Money
+    units: Decimal | None
+    unit_price: Decimal | None
+    category: Ref
+    custom_category: str | None
+    client: Ref | None
+    project: Ref | None
+    billable: bool
+    billing_status: BillingStatus
+    invoice_ref: str | None
+    approval_status: Approval
+    reimbursement_status: Reimbursement
+    notes: str | None
+    tags: tuple[str, ...] = field(default=())
+    created_at: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.amount.currency
+
+    @property
+    def invoiced(self) -> bool:
+        return self.billing_status is BillingStatus.INVOICED
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON object: snake_case keys, money and units as decimal strings."""
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "description": self.description,
+            "date": self.date.isoformat(),
+            "time": self.time,
+            "amount": str(self.amount),
+            "currency": self.amount.currency,
+            "units": None if self.units is None else format_decimal(self.units),
+            "unit_price": None if self.unit_price is None else format_decimal(self.unit_price),
+            "category": self.category.to_json(),
+            "custom_category": self.custom_category,
+            "client": None if self.client is None else self.client.to_json(),
+            "project": None if self.project is None else self.project.to_json(),
+            "billable": self.billable,
+            "billing_status": self.billing_status.value,
+            "invoice_ref": self.invoice_ref,
+            "approval_status": self.approval_status.value,
+            "reimbursement_status": self.reimbursement_status.value,
+            "notes": self.notes,
+            "tags": list(self.tags),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "deleted_at": self.deleted_at,
+        }
+
+
+FLAT_COLUMNS = (
+    "id", "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
+    "category", "custom_category", "client", "project", "billable", "billing_status",
+    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags",
+    "created_at", "updated_at", "deleted_at",
+)  # fmt: skip
+NUMERIC_COLUMNS = frozenset({"id", "amount", "units", "unit_price"})
+
+
+def flat_row(expense: Expense) -> dict[str, Any]:
+    """The CSV/TSV shape (SPEC §4): names instead of `{id, name}`, tags joined by `;`."""
+    data = expense.to_json()
+    for key in ("category", "client", "project"):
+        data[key] = data[key]["name"] if data[key] else None
+    data["tags"] = ";".join(expense.tags)
+    data["billable"] = "true" if expense.billable else "false"
+    return {key: data[key] for key in FLAT_COLUMNS}

@@ -1,0 +1,123 @@
+"""Money: typed amounts to integer minor units, ISO 4217 minor digits, exact formatting.
+
+Amounts never pass through float (beancount's rule for accounting systems): they are parsed
+from strings into `int` minor units of their currency, and formatted back with integer
+arithmetic. Unit quantities and unit prices are `Decimal`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from functools import cache
+
+from expense_cli.domain.issues import InvalidValue
+
+_AMOUNT = re.compile(r"([0-9]{1,12})(?:\.([0-9]+))?", re.ASCII)
+_UNITS = re.compile(r"[0-9]{1,12}(?:\.[0-9]+)?", re.ASCII)
+_CURRENCY = re.compile(r"[A-Za-z]{3}", re.ASCII)
+MAX_UNITS_FRACTION = 4
+MAX_PRICE_FRACTION = 6
+MAX_MINOR_DIGITS = 4  # the most any ISO 4217 currency has (CLF, UYW)
+
+
+@cache
+def currency_digits(code: str) -> int:
+    """Minor digits of an ISO 4217 currency (USD 2, JPY 0, BHD 3); InvalidValue if unknown."""
+    if not _CURRENCY.fullmatch(code):
+        raise InvalidValue(f"{code!r} is not an ISO 4217 currency code")
+    from iso4217 import Currency  # 50 ms of XML parsing: only when a currency is checked
+
+    try:
+        exponent = Currency(code.upper()).exponent
+    except ValueError:
+        raise InvalidValue(f"{code!r} is not an ISO 4217 currency code") from None
+    if exponent is None:
+        raise InvalidValue(f"{code.upper()} has no minor unit and cannot hold expenses")
+    return int(exponent)
+
+
+def normalize_currency(code: str) -> str:
+    """Trimmed, upper-cased, and known to ISO 4217."""
+    code = code.strip().upper()
+    currency_digits(code)
+    return code
+
+
+def parse_amount(text: str, digits: int) -> int:
+    """A typed amount (`"45.10"`) to minor units; no signs, exponents or silent rounding."""
+    match = _AMOUNT.fullmatch(text.strip(" "))
+    if match is None:
+        raise InvalidValue(
+            f"{text!r} is not a plain non-negative decimal amount (like 45.10, at most 12 digits"
+            " before the point)"
+        )
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > digits:
+        raise InvalidValue(f"{text!r} has more than {digits} decimal places for this currency")
+    return int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
+
+
+def format_minor(minor: int, digits: int) -> str:
+    """Minor units back to a decimal string with exactly `digits` places (`"200.00"`)."""
+    if digits == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}"
+
+
+def minor_to_decimal(minor: int, digits: int) -> Decimal:
+    return Decimal(minor).scaleb(-digits)
+
+
+def _parse_positive_decimal(text: str, max_fraction: int, what: str) -> Decimal:
+    cleaned = text.strip(" ")
+    if not _UNITS.fullmatch(cleaned):
+        raise InvalidValue(f"{text!r} is not a plain positive decimal {what}")
+    value = Decimal(cleaned)
+    if -value.as_tuple().exponent > max_fraction:  # type: ignore[operator]
+        raise InvalidValue(f"{text!r} has more than {max_fraction} decimal places")
+    if value <= 0:
+        raise InvalidValue(f"{what} must be greater than 0")
+    return value
+
+
+def parse_units(text: str) -> Decimal:
+    """Units of a unit-based expense: > 0, at most 4 decimal places."""
+    return _parse_positive_decimal(text, MAX_UNITS_FRACTION, "number of units")
+
+
+def parse_unit_price(text: str) -> Decimal:
+    """A category's unit price: > 0, at most 6 decimal places."""
+    return _parse_positive_decimal(text, MAX_PRICE_FRACTION, "unit price")
+
+
+def format_decimal(value: Decimal) -> str:
+    """Units and unit prices print without trailing zeros (`"120"`, `"0.58"`)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def units_amount(units: Decimal, unit_price: Decimal, digits: int) -> int:
+    """`units × unit_price` rounded half-even to the currency's minor digits, in minor units."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        product = (units * unit_price).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN)
+        minor = int(product.scaleb(digits))
+    if minor >= 10 ** (12 + digits):
+        raise InvalidValue("units × unit price exceeds the largest amount (12 digits)")
+    return minor
+
+
+def amount_key(minor: int, digits: int) -> int:
+    """Minor units scaled to 4 places: one integer order for amounts of every currency."""
+    return minor * 10 ** (MAX_MINOR_DIGITS - digits)
+
+
+def parse_bound(text: str) -> int:
+    """A `--min`/`--max` bound as a 4-place scaled integer, comparable with `amount_key`."""
+    match = _AMOUNT.fullmatch(text.strip(" "))
+    if match is None or len(match.group(2) or "") > MAX_MINOR_DIGITS:
+        raise InvalidValue(f"{text!r} is not a plain non-negative decimal amount")
+    return parse_amount(text, MAX_MINOR_DIGITS)

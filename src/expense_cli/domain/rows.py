@@ -1,0 +1,89 @@
+"""Store rows (plain dicts) to domain records; the store knows columns, not rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from expense_cli.domain.models import (
+    Approval,
+    Basis,
+    BillingStatus,
+    Category,
+    Client,
+    Expense,
+    Money,
+    Project,
+    Ref,
+    Reimbursement,
+)
+
+TAG_SEPARATOR = "\x1f"
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def category(row: dict[str, Any]) -> Category:
+    return Category(
+        id=row["id"],
+        name=row["name"],
+        basis=Basis(row["basis"]),
+        unit_name=row["unit_name"],
+        unit_price=_decimal(row["unit_price"]),
+        default_approval=Approval(row["default_approval"]),
+        default_reimbursement=Reimbursement(row["default_reimbursement"]),
+        archived=bool(row["archived"]),
+        is_other=bool(row["is_other"]),
+    )
+
+
+def client(row: dict[str, Any]) -> Client:
+    return Client(row["id"], row["name"], row["currency"], bool(row["archived"]))
+
+
+def project(row: dict[str, Any]) -> Project:
+    return Project(
+        id=row["id"],
+        name=row["name"],
+        client=Ref(row["client_id"], row["client_name"]),
+        client_currency=row["client_currency"],
+        client_archived=bool(row["client_archived"]),
+        archived=bool(row["archived"]),
+    )
+
+
+def _ref(ref_id: int | None, name: str | None) -> Ref | None:
+    return None if ref_id is None else Ref(ref_id, name or "")
+
+
+def expense(row: dict[str, Any]) -> Expense:
+    tags = row["tags"]
+    return Expense(
+        id=row["id"],
+        uid=row["uid"],
+        description=row["description"],
+        date=date.fromisoformat(row["date"]),
+        time=row["time"],
+        amount=Money(row["amount_minor"], row["currency"], row["scale"]),
+        units=_decimal(row["units"]),
+        unit_price=_decimal(row["unit_price"]),
+        category=Ref(row["category_id"], row["category_name"]),
+        custom_category=row["custom_category"],
+        client=_ref(row["client_id"], row["client_name"]),
+        project=_ref(row["project_id"], row["project_name"]),
+        billable=bool(row["billable"]),
+        billing_status=BillingStatus(row["billing_status"]),
+        invoice_ref=row["invoice_ref"],
+        approval_status=Approval(row["approval_status"]),
+        reimbursement_status=Reimbursement(row["reimbursement_status"]),
+        notes=row["notes"],
+        tags=tuple(sorted(tags.split(TAG_SEPARATOR), key=lambda t: (t.casefold(), t)))
+        if tags
+        else (),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted_at=row["deleted_at"],
+    )

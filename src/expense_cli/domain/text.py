@@ -1,0 +1,108 @@
+"""Text fields and tags (rules 1, 12, 17): trimming, lengths, forbidden characters."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from expense_cli.domain.issues import InvalidValue
+
+BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+DESCRIPTION_MAX = 500
+LABEL_MAX = 100
+NOTES_MAX = 2000
+NAME_MAX = 100
+TAG_MAX = 50
+REF_MAX = 100
+SEARCH_MAX = 200
+KEY_MAX = 255
+
+
+def _forbidden(char: str, multiline: bool) -> bool:
+    if multiline and char in "\n\t":
+        return False
+    return char in BIDI_OVERRIDES or unicodedata.category(char) == "Cc"
+
+
+def clean_text(value: str, max_len: int, *, multiline: bool = False, what: str = "text") -> str:
+    """Trimmed text of 1–`max_len` characters, without control characters or bidi overrides."""
+    if multiline:
+        value = value.replace("\r\n", "\n")
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidValue(f"{what} must not be blank")
+    if len(cleaned) > max_len:
+        raise InvalidValue(f"{what} is {len(cleaned)} characters; the limit is {max_len}")
+    bad = next((c for c in cleaned if _forbidden(c, multiline)), None)
+    if bad is not None:
+        allowed = " (newlines and tabs are allowed)" if multiline else ""
+        raise InvalidValue(f"{what} contains the control character U+{ord(bad):04X}{allowed}")
+    return cleaned
+
+
+def description(value: str) -> str:
+    return clean_text(value, DESCRIPTION_MAX, what="description")
+
+
+def label(value: str) -> str:
+    return clean_text(value, LABEL_MAX, what="custom category")
+
+
+def notes(value: str) -> str:
+    return clean_text(value, NOTES_MAX, multiline=True, what="notes")
+
+
+def name(value: str) -> str:
+    return clean_text(value, NAME_MAX, what="name")
+
+
+def invoice_ref(value: str) -> str:
+    return clean_text(value, REF_MAX, what="invoice reference")
+
+
+def idempotency_key(value: str) -> str:
+    if not 1 <= len(value) <= KEY_MAX:
+        raise InvalidValue(f"an idempotency key is 1–{KEY_MAX} characters")
+    return clean_text(value, KEY_MAX, what="idempotency key")
+
+
+def tag(value: str) -> str:
+    """One tag: trimmed, inner whitespace collapsed, 1–50 chars, no `,` `;` or controls."""
+    bad = next((c for c in value if _forbidden(c, multiline=False)), None)
+    if bad is not None:
+        raise InvalidValue(f"tag {value!r} contains the control character U+{ord(bad):04X}")
+    collapsed = " ".join(value.split())
+    if not collapsed:
+        raise InvalidValue("a tag must not be blank")
+    if "," in collapsed or ";" in collapsed:
+        raise InvalidValue(f"tag {collapsed!r} contains ',' or ';'")
+    if len(collapsed) > TAG_MAX:
+        raise InvalidValue(f"tag {collapsed[:20]!r}… is longer than {TAG_MAX} characters")
+    return collapsed
+
+
+def tag_key(value: str) -> str:
+    return value.casefold()
+
+
+def normalize_tags(values: Iterable[str]) -> tuple[str, ...]:
+    """A tag set: each tag cleaned, case-insensitive duplicates collapsed to the first
+    spelling, sorted case-insensitively."""
+    seen: dict[str, str] = {}
+    for value in values:
+        cleaned = tag(value)
+        seen.setdefault(tag_key(cleaned), cleaned)
+    return tuple(sorted(seen.values(), key=lambda t: (tag_key(t), t)))
+
+
+def apply_tag_edits(
+    current: Iterable[str],
+    replace: Iterable[str] | None,
+    add: Iterable[str],
+    remove: Iterable[str],
+) -> tuple[str, ...]:
+    """Rule 12's order: the positional replacement first, then `--add`, then `--remove`."""
+    base = list(current) if replace is None else list(replace)
+    merged = normalize_tags([*base, *add])
+    gone = {tag_key(tag(value)) for value in remove}
+    return tuple(t for t in merged if tag_key(t) not in gone)

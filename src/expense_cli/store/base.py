@@ -1,0 +1,126 @@
+"""The connection every query runs on: transactions, row helpers, error translation."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from expense_cli.errors import DatabaseUnavailableError
+
+_FILE_PROBLEMS = (
+    "locked", "busy", "readonly", "read-only", "unable to open", "disk", "not a database",
+    "malformed", "full",
+)  # fmt: skip
+_BUGS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+
+
+def unavailable(exc: sqlite3.Error, path: Path) -> DatabaseUnavailableError:
+    """Word a locked, read-only or damaged file for the user (exit 6)."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        reason = "it is busy: another expense command held it past the timeout; try again"
+    elif "readonly" in text or "read-only" in text:
+        reason = "it is read-only"
+    elif "not a database" in text or "malformed" in text:
+        reason = "it is not an expense book or it is damaged"
+    elif "unable to open" in text:
+        reason = "it cannot be opened"
+    else:
+        reason = str(exc)
+    return DatabaseUnavailableError(f"cannot use the book at {path}: {reason}")
+
+
+def is_file_problem(exc: BaseException) -> bool:
+    """An error about the file or its lock, as opposed to a bug in a statement."""
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, _BUGS):
+        return False
+    text = str(exc).lower()
+    return any(word in text for word in _FILE_PROBLEMS)
+
+
+class StoreBase:
+    """Holds the connection; reads run as they come, every write in `BEGIN IMMEDIATE`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One `BEGIN IMMEDIATE` transaction: it takes the write lock before reading, so
+        concurrent writers wait for the busy timeout instead of failing at once."""
+        if self.conn.in_transaction:
+            yield  # nested use case: the outer transaction decides
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise unavailable(exc, self.path) from None
+        try:
+            yield
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if is_file_problem(exc):
+                raise unavailable(exc, self.path) from None  # type: ignore[arg-type]
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise unavailable(exc, self.path) from None
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """A consistent snapshot for reads that take several statements."""
+        if self.conn.in_transaction:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN")
+            yield
+        except sqlite3.Error as exc:
+            if is_file_problem(exc):
+                raise unavailable(exc, self.path) from None
+            raise
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def _all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = self._all(sql, params)
+        return rows[0] if rows else None
+
+    def _insert(self, table: str, allowed: frozenset[str], values: dict[str, Any]) -> int:
+        _check_columns(allowed, values)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = self.conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _update(
+        self, table: str, allowed: frozenset[str], row_id: int, values: dict[str, Any]
+    ) -> None:
+        _check_columns(allowed, values)
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            self.conn.execute(
+                f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
+            )
+
+
+def _check_columns(allowed: frozenset[str], values: dict[str, Any]) -> None:
+    unknown = set(values) - allowed
+    if unknown:  # column names are allow-listed, never taken from input
+        raise ValueError(f"unknown columns {sorted(unknown)}")

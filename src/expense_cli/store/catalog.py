@@ -1,0 +1,111 @@
+"""Queries for the book's catalogue: settings, categories, clients and projects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from expense_cli.store.base import StoreBase
+
+_CATEGORY_COLUMNS = frozenset(
+    {"name", "name_key", "basis", "unit_name", "unit_price", "default_approval",
+     "default_reimbursement", "archived"}
+)  # fmt: skip
+_CLIENT_COLUMNS = frozenset({"name", "name_key", "currency", "archived"})
+_PROJECT_COLUMNS = frozenset({"name", "name_key", "client_id", "archived"})
+_PROJECT_SELECT = """
+    SELECT p.id, p.name, p.archived, p.client_id, c.name AS client_name,
+           c.currency AS client_currency, c.archived AS client_archived
+    FROM projects p JOIN clients c ON c.id = p.client_id
+"""
+
+
+def _keyed(values: dict[str, Any]) -> dict[str, Any]:
+    """Names are unique case-insensitively for every script, not only ASCII (casefold)."""
+    if "name" in values:
+        return {**values, "name_key": values["name"].casefold()}
+    return values
+
+
+class CatalogQueries(StoreBase):
+    # settings -------------------------------------------------------------------------
+    def settings(self) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in self._all("SELECT key, value FROM settings")}
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    # categories -----------------------------------------------------------------------
+    def categories(self, include_archived: bool = True) -> list[dict[str, Any]]:
+        where = "" if include_archived else "WHERE archived = 0"
+        return self._all(f"SELECT * FROM categories {where} ORDER BY name_key, id")
+
+    def category(self, category_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM categories WHERE id = ?", [category_id])
+
+    def category_named(self, name: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM categories WHERE name_key = ?", [name.casefold()])
+
+    def insert_category(self, values: dict[str, Any]) -> int:
+        return self._insert("categories", _CATEGORY_COLUMNS, _keyed(values))
+
+    def update_category(self, category_id: int, values: dict[str, Any]) -> None:
+        self._update("categories", _CATEGORY_COLUMNS, category_id, _keyed(values))
+
+    def delete_category(self, category_id: int) -> None:
+        self.conn.execute("DELETE FROM categories WHERE id = ?", [category_id])
+
+    def category_in_use(self, category_id: int) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM expenses WHERE category_id = ? LIMIT 1", [category_id]
+        ).fetchone()
+        return row is not None
+
+    # clients --------------------------------------------------------------------------
+    def clients(self, include_archived: bool = True) -> list[dict[str, Any]]:
+        where = "" if include_archived else "WHERE archived = 0"
+        return self._all(f"SELECT * FROM clients {where} ORDER BY name_key, id")
+
+    def client(self, client_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM clients WHERE id = ?", [client_id])
+
+    def client_named(self, name: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM clients WHERE name_key = ?", [name.casefold()])
+
+    def insert_client(self, values: dict[str, Any]) -> int:
+        return self._insert("clients", _CLIENT_COLUMNS, _keyed(values))
+
+    def update_client(self, client_id: int, values: dict[str, Any]) -> None:
+        self._update("clients", _CLIENT_COLUMNS, client_id, _keyed(values))
+
+    def client_in_use(self, client_id: int) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM expenses WHERE client_id = ? LIMIT 1", [client_id]
+        ).fetchone()
+        return row is not None
+
+    # projects -------------------------------------------------------------------------
+    def projects(self, include_archived: bool = True) -> list[dict[str, Any]]:
+        where = "" if include_archived else "WHERE p.archived = 0"
+        return self._all(f"{_PROJECT_SELECT} {where} ORDER BY p.name_key, c.name_key, p.id")
+
+    def project(self, project_id: int) -> dict[str, Any] | None:
+        return self._one(f"{_PROJECT_SELECT} WHERE p.id = ?", [project_id])
+
+    def projects_named(self, name: str) -> list[dict[str, Any]]:
+        return self._all(f"{_PROJECT_SELECT} WHERE p.name_key = ? ORDER BY p.id", [name.casefold()])
+
+    def project_named_for_client(self, name: str, client_id: int) -> dict[str, Any] | None:
+        return self._one(
+            f"{_PROJECT_SELECT} WHERE p.name_key = ? AND p.client_id = ?",
+            [name.casefold(), client_id],
+        )
+
+    def insert_project(self, values: dict[str, Any]) -> int:
+        return self._insert("projects", _PROJECT_COLUMNS, _keyed(values))
+
+    def update_project(self, project_id: int, values: dict[str, Any]) -> None:
+        self._update("projects", _PROJECT_COLUMNS, project_id, _keyed(values))

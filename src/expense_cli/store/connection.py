@@ -1,0 +1,102 @@
+"""Opening the book: pragmas, the version gate, migrations, transactions, error translation."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from expense_cli.errors import DatabaseUnavailableError
+from expense_cli.store import schema
+from expense_cli.store.base import unavailable
+from expense_cli.store.catalog import CatalogQueries
+from expense_cli.store.expenses import ExpenseQueries
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def _create_file(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return  # another process created it first: fine, it is the same book
+    except OSError as exc:
+        raise DatabaseUnavailableError(
+            f"cannot create the book at {path}: {exc.strerror}"
+        ) from None
+    os.close(fd)
+
+
+class Store(CatalogQueries, ExpenseQueries):
+    """One open book: the connection with its pragmas, at the latest schema version."""
+
+    @classmethod
+    def open(cls, path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
+        """Open (creating if absent) and migrate the book; refuse foreign or newer files."""
+        if path.is_dir():
+            raise DatabaseUnavailableError(f"cannot use the book at {path}: it is a directory")
+        if not path.exists():
+            _create_file(path)
+        try:
+            conn = sqlite3.connect(
+                path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise unavailable(exc, path) from None
+        store = cls(conn, path)
+        try:
+            store._prepare(busy_timeout_ms)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise unavailable(exc, path) from None
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _prepare(self, busy_timeout_ms: int) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        self._gate()  # read-only checks first: a refused file is never written
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if self._version() < schema.LATEST:
+            self._migrate()
+
+    def _version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _gate(self) -> None:
+        with self.read():  # one snapshot: a book being created beside us is not "foreign"
+            self._check_version()
+
+    def _check_version(self) -> None:
+        version = self._version()
+        if version > schema.LATEST:
+            raise DatabaseUnavailableError(
+                f"the book at {self.path} has schema version {version}, newer than this "
+                f"program knows ({schema.LATEST}); upgrade expense to use it"
+            )
+        app_id = int(self.conn.execute("PRAGMA application_id").fetchone()[0])
+        if version == 0:
+            foreign = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        else:
+            foreign = app_id != schema.APPLICATION_ID
+        if foreign:
+            raise DatabaseUnavailableError(
+                f"cannot use the book at {self.path}: it is an SQLite database of another program"
+            )
+
+    def _migrate(self) -> None:
+        from sqlite_utils import Database  # ~150 ms: only when a step is due
+
+        with self.write():
+            if self._version() >= schema.LATEST:
+                return  # another process migrated while we waited for the lock
+            db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
+            schema.migrations().apply(db)
+            self.conn.execute(f"PRAGMA user_version = {schema.LATEST}")

@@ -1,0 +1,70 @@
+"""Queries for expenses: rows with their names and tags, writes, idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from expense_cli.store.base import StoreBase
+from expense_cli.store.listing import ExpenseQuery, build_select
+
+EXPENSE_COLUMNS = frozenset(
+    {"uid", "description", "date", "time", "amount_minor", "currency", "scale", "units",
+     "unit_price", "category_id", "custom_category", "client_id", "project_id", "billable",
+     "billing_status", "invoice_ref", "approval_status", "reimbursement_status", "notes",
+     "created_at", "updated_at", "deleted_at"}
+)  # fmt: skip
+TAG_SEPARATOR = "\x1f"  # tags cannot hold control characters, so this never splits one
+
+
+class ExpenseQueries(StoreBase):
+    def expense(self, expense_id: int) -> dict[str, Any] | None:
+        """One expense row, deleted or not; the caller decides what a deleted one means."""
+        sql, params = build_select(ExpenseQuery(ids=(expense_id,), include_deleted=True))
+        return self._one(sql, params)
+
+    def expenses_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        sql, params = build_select(ExpenseQuery(ids=tuple(ids), include_deleted=True))
+        return {row["id"]: row for row in self._all(sql, params)}
+
+    def expense_id_for_uid(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM expenses WHERE uid = ?", [uid]).fetchone()
+        return None if row is None else int(row[0])
+
+    def iter_expenses(self, query: ExpenseQuery, batch: int = 500) -> Iterator[dict[str, Any]]:
+        """Rows in the query's order, fetched in batches so `--all` runs in constant memory."""
+        sql, params = build_select(query)
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
+
+    def insert_expense(self, values: dict[str, Any], tags: Iterable[str] = ()) -> int:
+        expense_id = self._insert("expenses", EXPENSE_COLUMNS, values)
+        self.replace_tags(expense_id, tags)
+        return expense_id
+
+    def update_expense(self, expense_id: int, values: dict[str, Any]) -> None:
+        self._update("expenses", EXPENSE_COLUMNS, expense_id, values)
+
+    def replace_tags(self, expense_id: int, tags: Iterable[str]) -> None:
+        self.conn.execute("DELETE FROM expense_tags WHERE expense_id = ?", [expense_id])
+        self.conn.executemany(
+            "INSERT INTO expense_tags (expense_id, tag, tag_key) VALUES (?, ?, ?)",
+            [(expense_id, tag, tag.casefold()) for tag in tags],
+        )
+
+    # idempotency keys -----------------------------------------------------------------
+    def idempotency_key(self, key: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM idempotency_keys WHERE key = ?", [key])
+
+    def put_idempotency_key(self, key: str, fingerprint: str, expense_id: int, at: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO idempotency_keys (key, fingerprint, expense_id, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            [key, fingerprint, expense_id, at],
+        )
+
+    def forget_idempotency_keys(self, before: str) -> None:
+        self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [before])

@@ -1,0 +1,138 @@
+"""Schema steps, applied in order and atomically by sqlite-utils `Migrations`.
+
+Append-only: never edit a step that has shipped; add `m00N_…` instead and bump nothing
+else — `LATEST` is the number of steps, and `PRAGMA user_version` records it so a file from
+a newer program is refused before anything touches it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+APPLICATION_ID = 0x45585053  # "EXPS": marks a file as an expense book
+DEFAULT_CATEGORIES = (
+    "Travel", "Meals", "Software", "Equipment", "Contractors", "Rent",
+    "Utilities", "Marketing", "Services", "Salaries", "Other",
+)  # fmt: skip
+_APPROVAL = "CHECK ({col} IN ('pending', 'approved', 'rejected'))"
+_REIMBURSEMENT = "CHECK ({col} IN ('not_reimbursable', 'pending', 'reimbursed', 'rejected'))"
+
+M001_TABLES = (
+    """CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT""",
+    f"""CREATE TABLE categories (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL UNIQUE,
+        basis TEXT NOT NULL DEFAULT 'amount' CHECK (basis IN ('amount', 'unit')),
+        unit_name TEXT,
+        unit_price TEXT,
+        default_approval TEXT NOT NULL DEFAULT 'approved'
+            {_APPROVAL.format(col="default_approval")},
+        default_reimbursement TEXT NOT NULL DEFAULT 'not_reimbursable'
+            {_REIMBURSEMENT.format(col="default_reimbursement")},
+        archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+        is_other INTEGER NOT NULL DEFAULT 0 CHECK (is_other IN (0, 1)),
+        CHECK ((basis = 'unit') = (unit_price IS NOT NULL))
+    ) STRICT""",
+    """CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL UNIQUE,
+        currency TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1))
+    ) STRICT""",
+    """CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+        UNIQUE (client_id, name_key)
+    ) STRICT""",
+    "CREATE INDEX projects_by_name ON projects(name_key)",
+    f"""CREATE TABLE expenses (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        date TEXT NOT NULL,
+        time TEXT,
+        amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+        currency TEXT NOT NULL,
+        scale INTEGER NOT NULL CHECK (scale BETWEEN 0 AND 4),
+        amount_key INTEGER NOT NULL GENERATED ALWAYS AS (
+            amount_minor * CASE scale WHEN 0 THEN 10000 WHEN 1 THEN 1000 WHEN 2 THEN 100
+                                      WHEN 3 THEN 10 ELSE 1 END) VIRTUAL,
+        units TEXT,
+        unit_price TEXT,
+        category_id INTEGER NOT NULL REFERENCES categories(id),
+        custom_category TEXT,
+        client_id INTEGER REFERENCES clients(id),
+        project_id INTEGER REFERENCES projects(id),
+        billable INTEGER NOT NULL DEFAULT 0 CHECK (billable IN (0, 1)),
+        billing_status TEXT NOT NULL DEFAULT 'not_invoiced'
+            CHECK (billing_status IN ('not_invoiced', 'invoiced')),
+        invoice_ref TEXT,
+        approval_status TEXT NOT NULL {_APPROVAL.format(col="approval_status")},
+        reimbursement_status TEXT NOT NULL {_REIMBURSEMENT.format(col="reimbursement_status")},
+        notes TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deleted_at TEXT,
+        CHECK ((units IS NULL) = (unit_price IS NULL))
+    ) STRICT""",
+    "CREATE INDEX expenses_by_created ON expenses(created_at, id)",
+    "CREATE INDEX expenses_by_date ON expenses(date, id)",
+    "CREATE INDEX expenses_by_category ON expenses(category_id)",
+    "CREATE INDEX expenses_by_client ON expenses(client_id)",
+    "CREATE INDEX expenses_by_project ON expenses(project_id)",
+    """CREATE TABLE expense_tags (
+        id INTEGER PRIMARY KEY,
+        expense_id INTEGER NOT NULL REFERENCES expenses(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        tag_key TEXT NOT NULL,
+        UNIQUE (expense_id, tag_key)
+    ) STRICT""",
+    "CREATE INDEX expense_tags_by_tag ON expense_tags(tag_key, expense_id)",
+    """CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        expense_id INTEGER NOT NULL REFERENCES expenses(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+    ) STRICT""",
+)
+
+
+def _m001_initial(db: Database) -> None:
+    for statement in M001_TABLES:
+        db.execute(statement)
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(
+        "INSERT INTO settings (key, value) "
+        "VALUES ('default_currency', 'USD'), ('date_order', 'ymd')"
+    )
+    for name in DEFAULT_CATEGORIES:
+        db.execute(
+            "INSERT INTO categories (name, name_key, is_other) VALUES (?, ?, ?)",
+            [name, name.casefold(), int(name == "Other")],
+        )
+
+
+STEPS = (_m001_initial,)
+LATEST = len(STEPS)
+
+
+def migrations() -> Migrations:
+    """The ordered steps as a sqlite-utils migration set (imported only when one is due)."""
+    from sqlite_utils.migrations import Migrations
+
+    steps = Migrations("expense")
+    for step in STEPS:
+        steps(name=step.__name__.lstrip("_"))(step)
+    return steps
