@@ -13,7 +13,15 @@ from expense_cli.domain.book import Settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.dates import format_timestamp, parse_date, parse_time, utc_now
 from expense_cli.domain.issues import Issues
-from expense_cli.domain.models import Approval, Category, Client, Expense, Project, Reimbursement
+from expense_cli.domain.models import (
+    Approval,
+    Basis,
+    Category,
+    Client,
+    Expense,
+    Project,
+    Reimbursement,
+)
 from expense_cli.domain.money import currency_digits, format_decimal
 from expense_cli.errors import ValidationError
 from expense_cli.store import Store
@@ -200,12 +208,17 @@ class _Composer:
 
     def _amount(self, category: Category, digits: int) -> None:
         inp, base = self.inp, self.base
-        same = base is not None and base.category.id == category.id
-        if not same or base is None:
+        # The amount carries over within a category and between amount-based ones; moving
+        # into a unit-based category, or out of one, needs --units or --amount (rule 18).
+        carries = base is not None and (
+            base.category.id == category.id
+            or (category.basis is Basis.AMOUNT and base.units is None)
+        )
+        if not carries or base is None:
             priced = rules.price(
                 category, digits, amount=inp.amount, units=inp.units, issues=self.issues
             )
-        elif category.basis.value == "amount":
+        elif category.basis is Basis.AMOUNT:
             if inp.units is not None:
                 self.issues.add("units", f"{category.name} is amount-based: give an amount")
             priced = rules.Priced(base.amount.minor, None, None)

@@ -17,6 +17,7 @@ _ISO_TIMESTAMP = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
+_YEAR_FIRST = re.compile(r"[0-9]{4}(?:[^0-9]|$)", re.ASCII)
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 # Two defaults that differ in every field: whatever dateutil fills in from a default shows
 # up as a difference between the two parses, so nothing is silently taken from "today".
@@ -46,10 +47,13 @@ def _strict_iso(text: str) -> date:
 def _dateutil(text: str, order: DateOrder) -> tuple[date, str | None]:
     from dateutil.parser import ParserError, parse  # ~50 ms: only for non-ISO input
 
+    if _YEAR_FIRST.match(text):
+        order = DateOrder.YMD  # a leading 4-digit year reads year-month-day in every order
     kwargs = {"dayfirst": order is DateOrder.DMY, "yearfirst": order is DateOrder.YMD}
     try:
-        first = parse(text, default=_DEFAULT_A, fuzzy=False, **kwargs)
-        second = parse(text, default=_DEFAULT_B, fuzzy=False, **kwargs)
+        # ignoretz: dates are taken as written, never converted between zones.
+        first = parse(text, default=_DEFAULT_A, fuzzy=False, ignoretz=True, **kwargs)
+        second = parse(text, default=_DEFAULT_B, fuzzy=False, ignoretz=True, **kwargs)
     except (ParserError, ValueError, OverflowError, TypeError):
         raise InvalidValue(
             f"{text!r} is not a date (use YYYY-MM-DD, today, yesterday or tomorrow)"

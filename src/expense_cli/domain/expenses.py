@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from expense_cli.domain import rows, rules, text
 from expense_cli.domain.book import load_settings
+from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
-from expense_cli.domain.dates import format_timestamp
-from expense_cli.domain.issues import Issues
+from expense_cli.domain.dates import format_timestamp, parse_date
+from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import BillingStatus, Expense
 from expense_cli.errors import (
     ConflictError,
+    ExpenseError,
     IdempotencyConflictError,
     InvoicedLockedError,
     NotFoundError,
@@ -46,9 +50,60 @@ def _live(store: Store, ids: Sequence[int]) -> list[Expense]:
     return [rows.expense(found[i]) for i in dict.fromkeys(ids)]
 
 
-def _fingerprint(op: str, composed: Composed, source: int | None = None) -> str:
-    payload = {"op": op, "source": source, "tags": composed.tags, **composed.values}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+def _resolved(store: Store, find: Any, ref: str | None, **kw: Any) -> Any:
+    """A reference as its id when it resolves, else as typed (folded)."""
+    if ref is None or not ref.strip():
+        return ref
+    try:
+        return find(store, ref, **kw).id
+    except ExpenseError:
+        return ref.strip().casefold()
+
+
+def _attempt(parse: Any, raw: str | None, *args: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        value = parse(raw, *args)
+    except InvalidValue:
+        return raw
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _fingerprint(
+    store: Store, clock: Clock, op: str, inp: ExpenseInput, source: int | None = None
+) -> str:
+    """The request after normalisation (SPEC §6: names resolved, dates resolved, amounts
+    parsed) — not the stored result, so a retry still matches after the book has moved on
+    (a new unit price, an edited source, an archived category)."""
+    order = load_settings(store).date_order
+    day = _attempt(parse_date, inp.date if inp.date is not None else "today", order, clock.today)
+    payload = {
+        "op": op,
+        "source": source,
+        "description": None if inp.description is None else inp.description.strip(),
+        "amount": _attempt(_plain_decimal, inp.amount),
+        "units": _attempt(_plain_decimal, inp.units),
+        "date": [day[0].isoformat(), day[1]] if isinstance(day, tuple) else day,
+        "time": None if inp.time is None else inp.time.strip(),
+        "category": _resolved(store, find_category, inp.category),
+        "label": None if inp.label is None else inp.label.strip(),
+        "client": _resolved(store, find_client, inp.client),
+        "project": _resolved(store, find_project, inp.project),
+        "billable": inp.billable,
+        "notes": None if inp.notes is None else inp.notes.strip(),
+        "approval": inp.approval,
+        "reimbursement": inp.reimbursement,
+        "tags": _attempt(text.normalize_tags, inp.tags) if inp.tags else [],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain_decimal(raw: str) -> Decimal:
+    value = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]+)?", value, re.ASCII):
+        raise InvalidValue(raw)
+    return Decimal(value).normalize()
 
 
 def _replay(store: Store, key: str, fingerprint: str, clock: Clock) -> Expense | None:
@@ -66,14 +121,9 @@ def _replay(store: Store, key: str, fingerprint: str, clock: Clock) -> Expense |
 
 
 def _create(
-    store: Store, composed: Composed, clock: Clock, op: str, key: str | None, source: int | None
+    store: Store, composed: Composed, clock: Clock, key: str | None, fingerprint: str
 ) -> Expense:
     composed.issues.raise_if_any()
-    fingerprint = _fingerprint(op, composed, source)
-    if key is not None:
-        original = _replay(store, key, fingerprint, clock)
-        if original is not None:
-            return original
     values = {
         **composed.values,
         "uid": str(uuid.uuid4()),
@@ -106,8 +156,11 @@ def add_expense(
     clock = clock or Clock()
     key = _key(idempotency_key)
     with store.write():
+        fingerprint = _fingerprint(store, clock, "add", inp)
+        if key is not None and (original := _replay(store, key, fingerprint, clock)):
+            return original
         composed = compose(store, load_settings(store), clock, inp)
-        return _create(store, composed, clock, "add", key, None)
+        return _create(store, composed, clock, key, fingerprint)
 
 
 def clone_expense(
@@ -125,9 +178,12 @@ def clone_expense(
     clock = clock or Clock()
     key = _key(idempotency_key)
     with store.write():
+        fingerprint = _fingerprint(store, clock, "clone", inp, source_id)
+        if key is not None and (original := _replay(store, key, fingerprint, clock)):
+            return original
         source = get_expense(store, source_id)
         composed = compose(store, load_settings(store), clock, inp, source, cloning=True)
-        return _create(store, composed, clock, "clone", key, source_id)
+        return _create(store, composed, clock, key, fingerprint)
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -28,15 +28,16 @@ def clean_text(value: str, max_len: int, *, multiline: bool = False, what: str =
     """Trimmed text of 1–`max_len` characters, without control characters or bidi overrides."""
     if multiline:
         value = value.replace("\r\n", "\n")
+    # Checked before trimming: str.strip() would silently drop some controls (U+001C–1F).
+    bad = next((c for c in value if _forbidden(c, multiline)), None)
+    if bad is not None:
+        allowed = " (newlines and tabs are allowed)" if multiline else ""
+        raise InvalidValue(f"{what} contains the control character U+{ord(bad):04X}{allowed}")
     cleaned = value.strip()
     if not cleaned:
         raise InvalidValue(f"{what} must not be blank")
     if len(cleaned) > max_len:
         raise InvalidValue(f"{what} is {len(cleaned)} characters; the limit is {max_len}")
-    bad = next((c for c in cleaned if _forbidden(c, multiline)), None)
-    if bad is not None:
-        allowed = " (newlines and tabs are allowed)" if multiline else ""
-        raise InvalidValue(f"{what} contains the control character U+{ord(bad):04X}{allowed}")
     return cleaned
 
 

@@ -28,6 +28,11 @@ def _create_file(path: Path) -> None:
     os.close(fd)
 
 
+def _lower(value: object) -> object:
+    """Case-insensitive search for every script (SQLite's own lower() is ASCII-only)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 class Store(CatalogQueries, ExpenseQueries):
     """One open book: the connection with its pragmas, at the latest schema version."""
 
@@ -64,6 +69,7 @@ class Store(CatalogQueries, ExpenseQueries):
         if self.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.create_function("expense_lower", 1, _lower, deterministic=True)
         if self._version() < schema.LATEST:
             self._migrate()
 

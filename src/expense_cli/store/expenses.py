@@ -6,7 +6,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from expense_cli.store.base import StoreBase
-from expense_cli.store.listing import ExpenseQuery, build_select
+from expense_cli.store.listing import (
+    _RANGES,
+    SMALL_SET,
+    SORT_COLUMNS,
+    ExpenseQuery,
+    Plan,
+    build_select,
+    fts_phrase,
+    range_bounds,
+    walk_plan,
+)
 
 EXPENSE_COLUMNS = frozenset(
     {"uid", "description", "date", "time", "amount_minor", "currency", "scale", "units",
@@ -33,12 +43,67 @@ class ExpenseQueries(StoreBase):
 
     def iter_expenses(self, query: ExpenseQuery, batch: int = 500) -> Iterator[dict[str, Any]]:
         """Rows in the query's order, fetched in batches so `--all` runs in constant memory."""
-        sql, params = build_select(query)
+        sql, params = build_select(query, self.plan(query))
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         while rows := cursor.fetchmany(batch):
             for row in rows:
                 yield dict(zip(names, row, strict=True))
+
+    def plan(self, q: ExpenseQuery) -> Plan:
+        """Walk the sort index, unless a cheap bounded count finds a small set to sort."""
+        if q.ids is not None:
+            return Plan("set", source="ids")
+        if q.only_deleted:
+            return Plan("set", source="deleted")
+        sizes: list[tuple[int, Plan]] = []
+        if q.tag_keys:
+            marks = ", ".join("?" for _ in q.tag_keys)
+            sizes.append((
+                self._bounded(f"SELECT 1 FROM expense_tags WHERE tag_key IN ({marks})", q.tag_keys),
+                Plan("set", source="tags"),
+            ))  # fmt: skip
+        if q.search is not None and len(q.search) >= 3:
+            sizes.append((
+                self._bounded(
+                    "SELECT 1 FROM expense_search WHERE expense_search MATCH ?",
+                    [fts_phrase(q.search)],
+                ),
+                Plan("set", source="search"),
+            ))  # fmt: skip
+        for column in _RANGES:
+            low, high = range_bounds(q, column)
+            if column != SORT_COLUMNS[q.sort] and (low is not None or high is not None):
+                sizes.append((self._range_size(column, low, high), Plan(
+                    "set", source=column, indexed=frozenset({column})
+                )))  # fmt: skip
+        if sizes:
+            size, smallest = min(sizes, key=lambda pair: pair[0])
+            if size <= SMALL_SET:
+                return smallest
+        return walk_plan(q)
+
+    def _bounded(self, sql: str, params: Any) -> int:
+        row = self.conn.execute(
+            f"SELECT count(*) FROM ({sql} LIMIT {SMALL_SET + 1})", list(params)
+        ).fetchone()
+        return int(row[0])
+
+    def _range_size(self, column: str, low: Any, high: Any) -> int:
+        clauses = ["deleted_at IS NULL"]
+        params = []
+        if low is not None:
+            clauses.append(f"{column} >= ?")
+            params.append(low)
+        if high is not None:
+            clauses.append(f"{column} <= ?")
+            params.append(high)
+        return self._bounded(f"SELECT 1 FROM expenses WHERE {' AND '.join(clauses)}", params)
+
+    def explain(self, query: ExpenseQuery) -> list[str]:
+        """`EXPLAIN QUERY PLAN` of the SQL this store runs for `query` (for plan tests)."""
+        sql, params = build_select(query, self.plan(query))
+        return [row[3] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
     def insert_expense(self, values: dict[str, Any], tags: Iterable[str] = ()) -> int:
         expense_id = self._insert("expenses", EXPENSE_COLUMNS, values)

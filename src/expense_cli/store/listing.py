@@ -1,21 +1,35 @@
-"""The one SELECT for expenses: allow-listed filters, sorts and keyset pagination.
+"""The one SELECT for expenses: allow-listed filters, sorts, keyset pagination, and a pinned
+query plan.
 
 Every value is a bound parameter; every column or direction comes from the tables below,
 never from input, so sort and filter fields cannot inject SQL.
+
+Plans are chosen here, not left to the planner (which, without statistics, once answered a
+harmless extra `date >= …` with a full sort of a million rows). Each query is driven by one
+index and every other term is written with a unary `+`, which SQLite never uses for an
+index (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_):
+- `walk`: the partial `live_<sort>` index (or `live_<link>_<sort>` when one category,
+  client or project is filtered) is read in sort order from the keyset position; filters
+  are checked per row, and the LIMIT stops the walk.
+- `set`: when a cheap bounded count shows a filter matches few rows (a tag, a search, a
+  date/created/amount range), the query starts from that small set and sorts it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from expense_cli.store.schema import index_name
+
 SORT_COLUMNS = {
-    "amount": "e.amount_key",
-    "date": "e.date",
-    "created": "e.created_at",
-    "updated": "e.updated_at",
-    "id": "e.id",
+    "amount": "amount_key",
+    "date": "date",
+    "created": "created_at",
+    "updated": "updated_at",
+    "id": "id",
 }
+SMALL_SET = 10_000  # rows a `set` plan may sort; beyond it, walking in order is cheaper
 _SELECT = """
 SELECT e.id, e.uid, e.description, e.date, e.time, e.amount_minor, e.currency, e.scale,
        e.units, e.unit_price, e.category_id, cat.name AS category_name, e.custom_category,
@@ -23,11 +37,17 @@ SELECT e.id, e.uid, e.description, e.date, e.time, e.amount_minor, e.currency, e
        e.billable, e.billing_status, e.invoice_ref, e.approval_status,
        e.reimbursement_status, e.notes, e.created_at, e.updated_at, e.deleted_at,
        (SELECT group_concat(t.tag, char(31)) FROM expense_tags t WHERE t.expense_id = e.id)
-           AS tags{sort_value}
+           AS tags, e.{sort} AS sort_value
 FROM expenses e
 JOIN categories cat ON cat.id = e.category_id
 LEFT JOIN clients cl ON cl.id = e.client_id
 LEFT JOIN projects p ON p.id = e.project_id"""
+# Range filters and the index column a `set` plan would read them from.
+_RANGES = {
+    "date": ("date_from", "date_to"),
+    "created_at": ("created_from", "created_to"),
+    "amount_key": ("min_amount_key", "max_amount_key"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,96 +82,154 @@ class ExpenseQuery:
     after: tuple[Any, int] | None = None  # keyset: (sort value, id) of the last row seen
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Which index drives the query: `walk` reads in sort order, `set` sorts a small set."""
+
+    kind: str = "walk"
+    link: str | None = None  # walk: the link column of a live_<link>_<sort> index
+    source: str | None = None  # set: "tags", "search", or a range column
+    indexed: frozenset[str] = field(default_factory=frozenset)
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(q: ExpenseQuery) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
+def fts_phrase(text: str) -> str:
+    """A search string as one FTS5 phrase: with trigrams, a case-insensitive substring."""
+    return '"' + text.replace('"', '""') + '"'
 
-    def add(clause: str, *values: Any) -> None:
-        clauses.append(clause)
-        params.extend(values)
 
-    if q.ids is not None:
-        add(f"e.id IN ({', '.join('?' for _ in q.ids)})", *q.ids)
-    if q.only_deleted:
-        add("e.deleted_at IS NOT NULL")
-    elif not q.include_deleted:
-        add("e.deleted_at IS NULL")
-    if q.category_ids:
-        add(f"e.category_id IN ({', '.join('?' for _ in q.category_ids)})", *q.category_ids)
+def link_filter(q: ExpenseQuery) -> tuple[str, int] | None:
+    """The single equality filter a `live_<link>_<sort>` index can serve, if any."""
+    if q.project_id is not None:
+        return "project_id", q.project_id
     if q.client_id is not None:
-        add("e.client_id = ?", q.client_id)
+        return "client_id", q.client_id
+    if len(set(q.category_ids)) == 1:
+        return "category_id", q.category_ids[0]
+    return None
+
+
+def range_bounds(q: ExpenseQuery, column: str) -> tuple[Any, Any]:
+    low, high = _RANGES[column]
+    return getattr(q, low), getattr(q, high)
+
+
+class _Where:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def col(self, column: str) -> str:
+        """`e.col` where the plan's index serves it, `+e.col` (never indexed) elsewhere."""
+        return f"e.{column}" if column in self.plan.indexed else f"+e.{column}"
+
+    def add(self, clause: str, *values: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(values)
+
+
+def _filters(q: ExpenseQuery, w: _Where) -> None:
+    if q.ids is not None:
+        w.add(f"e.id IN ({', '.join('?' for _ in q.ids)})", *q.ids)
+    if q.only_deleted:
+        w.add("e.deleted_at IS NOT NULL")
+    elif not q.include_deleted:
+        w.add("e.deleted_at IS NULL")  # implies the partial live_* indexes
+    if q.category_ids:
+        marks = ", ".join("?" for _ in q.category_ids)
+        w.add(f"{w.col('category_id')} IN ({marks})", *q.category_ids)
+    for column, value in (("client_id", q.client_id), ("project_id", q.project_id)):
+        if value is not None:
+            w.add(f"{w.col(column)} = ?", value)
     if q.client_name is not None:
-        add(
-            "e.client_id IN (SELECT id FROM clients WHERE name_key LIKE ? ESCAPE '\\')",
+        w.add(
+            "+e.client_id IN (SELECT id FROM clients WHERE name_key LIKE ? ESCAPE '\\')",
             f"%{_like_escape(q.client_name.casefold())}%",
         )
-    if q.project_id is not None:
-        add("e.project_id = ?", q.project_id)
-    if q.billable is not None:
-        add("e.billable = ?", int(q.billable))
     for column, value in (
-        ("e.billing_status", q.billing_status),
-        ("e.approval_status", q.approval_status),
-        ("e.reimbursement_status", q.reimbursement_status),
-        ("e.currency", q.currency),
+        ("billable", None if q.billable is None else int(q.billable)),
+        ("billing_status", q.billing_status),
+        ("approval_status", q.approval_status),
+        ("reimbursement_status", q.reimbursement_status),
+        ("currency", q.currency),
     ):
         if value is not None:
-            add(f"{column} = ?", value)
-    for clause, value in (
-        ("e.amount_key >= ?", q.min_amount_key),
-        ("e.amount_key <= ?", q.max_amount_key),
-        ("e.date >= ?", q.date_from),
-        ("e.date <= ?", q.date_to),
-        ("e.created_at >= ?", q.created_from),
-        ("e.created_at <= ?", q.created_to),
-    ):
-        if value is not None:
-            add(clause, value)
-    if q.search is not None:
-        pattern = f"%{_like_escape(q.search.casefold())}%"
-        add(
-            "(lower(e.description) LIKE ? ESCAPE '\\' OR lower(e.custom_category) LIKE ? "
-            "ESCAPE '\\' OR lower(e.notes) LIKE ? ESCAPE '\\')",
-            pattern, pattern, pattern,
+            w.add(f"+e.{column} = ?", value)
+    for column in _RANGES:
+        low, high = range_bounds(q, column)
+        if low is not None:
+            w.add(f"{w.col(column)} >= ?", low)
+        if high is not None:
+            w.add(f"{w.col(column)} <= ?", high)
+    _search(q, w)
+    _tags(q, w)
+
+
+def _search(q: ExpenseQuery, w: _Where) -> None:
+    if q.search is None:
+        return
+    if w.plan.source == "search":
+        w.add("e.id IN (SELECT rowid FROM expense_search WHERE expense_search MATCH ?)",
+              fts_phrase(q.search))  # fmt: skip
+        return
+    # Walking in order: test each row (few rows when matches are common).
+    needle = q.search.lower()
+    w.add(
+        "(instr(expense_lower(e.description), ?) OR instr(expense_lower(e.custom_category), ?)"
+        " OR instr(expense_lower(e.notes), ?))",
+        needle, needle, needle,
+    )  # fmt: skip
+
+
+def _tags(q: ExpenseQuery, w: _Where) -> None:
+    if not q.tag_keys:
+        return
+    marks = ", ".join("?" for _ in q.tag_keys)
+    if q.all_tags:
+        w.add(
+            "(SELECT count(*) FROM expense_tags t WHERE t.expense_id = e.id "
+            f"AND t.tag_key IN ({marks})) = ?",
+            *q.tag_keys, len(set(q.tag_keys)),
         )  # fmt: skip
-    if q.tag_keys:
-        marks = ", ".join("?" for _ in q.tag_keys)
-        if q.all_tags:
-            add(
-                f"(SELECT count(*) FROM expense_tags t WHERE t.expense_id = e.id "
-                f"AND t.tag_key IN ({marks})) = ?",
-                *q.tag_keys, len(set(q.tag_keys)),
-            )  # fmt: skip
-        else:
-            add(
-                f"e.id IN (SELECT expense_id FROM expense_tags WHERE tag_key IN ({marks}))",
-                *q.tag_keys,
-            )
-    return clauses, params
+    if w.plan.source == "tags":
+        w.add(f"e.id IN (SELECT expense_id FROM expense_tags WHERE tag_key IN ({marks}))",
+              *q.tag_keys)  # fmt: skip
+    elif not q.all_tags:
+        w.add(
+            "EXISTS (SELECT 1 FROM expense_tags t WHERE t.expense_id = e.id "
+            f"AND t.tag_key IN ({marks}))",
+            *q.tag_keys,
+        )
 
 
-def build_select(q: ExpenseQuery) -> tuple[str, list[Any]]:
-    """The SQL and parameters for `q`, ordered by the sort column then id."""
+def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[Any]]:
+    """The SQL and parameters for `q` under `plan`, ordered by the sort column then id."""
+    plan = plan or Plan(kind="set", source="ids")
     column = SORT_COLUMNS[q.sort]
-    clauses, params = _where(q)
+    w = _Where(plan)
+    _filters(q, w)
+    walk = plan.kind == "walk"
+    sort_col = f"e.{column}" if walk else f"+e.{column}"
+    id_col = "e.id" if walk else "+e.id"
     if q.after is not None:
         op = "<" if q.descending else ">"
-        if q.sort == "id":
-            clauses.append(f"e.id {op} ?")
-            params.append(q.after[1])
+        if column == "id":
+            w.add(f"{id_col} {op} ?", q.after[1])
         else:
-            clauses.append(f"({column}, e.id) {op} (?, ?)")
-            params.extend(q.after)
+            w.add(f"({sort_col}, {id_col}) {op} (?, ?)", *q.after)
     direction = "DESC" if q.descending else "ASC"
-    sql = _SELECT.format(sort_value=f", {column} AS sort_value")
-    if clauses:
-        sql += "\nWHERE " + "\n  AND ".join(clauses)
-    order = f"e.id {direction}" if q.sort == "id" else f"{column} {direction}, e.id {direction}"
+    sql = _SELECT.format(sort=column)
+    if w.clauses:
+        sql += "\nWHERE " + "\n  AND ".join(w.clauses)
+    order = f"{id_col} {direction}"
+    if column != "id":
+        order = f"{sort_col} {direction}, {order}"
     sql += f"\nORDER BY {order}"
+    params = w.params
     if q.limit is not None:
         sql += "\nLIMIT ?"
         params.append(q.limit)
@@ -159,3 +237,23 @@ def build_select(q: ExpenseQuery) -> tuple[str, list[Any]]:
             sql += " OFFSET ?"
             params.append(q.offset)
     return sql, params
+
+
+def walk_plan(q: ExpenseQuery) -> Plan:
+    """Read the live_<sort> (or live_<link>_<sort>) index in order."""
+    column = SORT_COLUMNS[q.sort]
+    indexed = {column, "id"}
+    link = link_filter(q)
+    if link is not None:
+        indexed.add(link[0])
+    if column in _RANGES:
+        indexed.add(column)  # a range on the sort column narrows the same index
+    return Plan("walk", link[0] if link else None, None, frozenset(indexed))
+
+
+def index_for(plan: Plan, q: ExpenseQuery) -> str | None:
+    """The index a plan is meant to use (what the plan tests expect to see)."""
+    column = SORT_COLUMNS[q.sort]
+    if plan.kind != "walk" or column == "id":
+        return None
+    return index_name(column, plan.link)

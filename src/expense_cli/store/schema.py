@@ -124,7 +124,56 @@ def _m001_initial(db: Database) -> None:
         )
 
 
-STEPS = (_m001_initial,)
+SORT_KEYS = ("created_at", "date", "amount_key", "updated_at")
+LINK_KEYS = ("category_id", "client_id", "project_id")
+_LIVE = "WHERE deleted_at IS NULL"
+_SEARCHED = "description, custom_category, notes"
+
+
+def index_name(sort_key: str, link_key: str | None = None) -> str:
+    """The partial index that serves live expenses sorted by `sort_key` (within one link)."""
+    return f"live_{link_key.removesuffix('_id')}_{sort_key}" if link_key else f"live_{sort_key}"
+
+
+M002_LIST_INDEXES = (
+    *(f"CREATE INDEX {index_name(key)} ON expenses({key}, id) {_LIVE}" for key in SORT_KEYS),
+    *(
+        f"CREATE INDEX {index_name(key, link)} ON expenses({link}, {key}, id) {_LIVE}"
+        for link in LINK_KEYS
+        for key in SORT_KEYS
+    ),
+    "CREATE INDEX deleted_expenses ON expenses(deleted_at) WHERE deleted_at IS NOT NULL",
+    # Superseded by the partial live_* indexes: dropping them keeps the plans deterministic.
+    "DROP INDEX expenses_by_created",
+    "DROP INDEX expenses_by_date",
+    # Substring search without scanning: an external-content FTS5 index of trigrams,
+    # kept in step with every write by triggers.
+    f"""CREATE VIRTUAL TABLE expense_search USING fts5(
+        {_SEARCHED}, content='expenses', content_rowid='id', tokenize='trigram')""",
+    f"""CREATE TRIGGER expense_search_insert AFTER INSERT ON expenses BEGIN
+        INSERT INTO expense_search(rowid, {_SEARCHED})
+        VALUES (new.id, new.description, new.custom_category, new.notes);
+    END""",
+    f"""CREATE TRIGGER expense_search_delete AFTER DELETE ON expenses BEGIN
+        INSERT INTO expense_search(expense_search, rowid, {_SEARCHED})
+        VALUES ('delete', old.id, old.description, old.custom_category, old.notes);
+    END""",
+    f"""CREATE TRIGGER expense_search_update AFTER UPDATE OF {_SEARCHED} ON expenses BEGIN
+        INSERT INTO expense_search(expense_search, rowid, {_SEARCHED})
+        VALUES ('delete', old.id, old.description, old.custom_category, old.notes);
+        INSERT INTO expense_search(rowid, {_SEARCHED})
+        VALUES (new.id, new.description, new.custom_category, new.notes);
+    END""",
+    "INSERT INTO expense_search(expense_search) VALUES ('rebuild')",
+)
+
+
+def _m002_list_indexes(db: Database) -> None:
+    for statement in M002_LIST_INDEXES:
+        db.execute(statement)
+
+
+STEPS = (_m001_initial, _m002_list_indexes)
 LATEST = len(STEPS)
 
 
