@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
-from expense_cli.cli import render
 from expense_cli.cli.context import db_path, open_store
 from expense_cli.cli.errors import AppTyper
+from expense_cli.cli.formats import RecordFormat, chosen
+from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import FormatOpt, JsonOpt
-from expense_cli.cli.render import RecordFormat
-from expense_cli.domain import book as use
+
+render = lazy("expense_cli.cli.render")
+use = lazy("expense_cli.domain.book")
 
 db = AppTyper(help="Maintenance of the book file: path, check, backup.", no_args_is_help=True)
 
@@ -43,7 +45,7 @@ def config(
     data = settings.as_dict()
     if key is not None and value is None:
         data = {key: data[key]}
-    if render.chosen(fmt, as_json) == "json":
+    if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope(data))
     elif key is not None and value is None:
         print(data[key])
@@ -58,7 +60,7 @@ def path(ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonO
     Example: expense db path
     """
     location = str(db_path(ctx.find_root()))
-    if render.chosen(fmt, as_json) == "json":
+    if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope({"path": location}))
     else:
         print(location)

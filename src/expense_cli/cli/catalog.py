@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from expense_cli.cli import output
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
+from expense_cli.cli.formats import RecordFormat
+from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import FormatOpt, JsonOpt, _complete
-from expense_cli.cli.render import RecordFormat
-from expense_cli.domain import catalog as use
-from expense_cli.domain.models import Approval, Category, Client, Project, Reimbursement
+from expense_cli.domain.enums import Approval, Reimbursement
+
+if TYPE_CHECKING:
+    from expense_cli.domain.models import Category, Client, Project
+
+output = lazy("expense_cli.cli.output")
+use = lazy("expense_cli.domain.catalog")
 
 categories = AppTyper(help="Categories: list, add, edit, archive, delete.", no_args_is_help=False)
 clients = AppTyper(help="Clients: list, add, edit, archive.")

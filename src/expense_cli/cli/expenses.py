@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from expense_cli.cli import output, render
 from expense_cli.cli.context import open_store
+from expense_cli.cli.formats import RecordFormat, chosen
+from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import (
     AmountOpt,
     ApprovalOpt,
@@ -30,10 +31,12 @@ from expense_cli.cli.options import (
     TimeOpt,
     UnitsOpt,
 )
-from expense_cli.cli.render import RecordFormat
-from expense_cli.domain import expenses as use
-from expense_cli.domain.compose import ExpenseInput
 from expense_cli.errors import UsageError
+
+output = lazy("expense_cli.cli.output")
+render = lazy("expense_cli.cli.render")
+use = lazy("expense_cli.domain.expenses")
+compose = lazy("expense_cli.domain.compose")
 
 # `add x -5` must reach the amount rule (exit 4), not stop as an unknown option "-5".
 _NEGATIVE_OK = {"ignore_unknown_options": True}
@@ -77,7 +80,7 @@ def add(
     """
     if amount is not None and amount.startswith("--"):
         raise UsageError(f"no such option: {amount}")
-    inp = ExpenseInput(
+    inp = compose.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
@@ -126,7 +129,7 @@ def edit(
 
     Example: expense edit 59 --amount 210.00 --notes ""
     """
-    inp = ExpenseInput(
+    inp = compose.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement,
@@ -189,7 +192,7 @@ def tag(
     store = open_store(ctx)
     if not (tags or clear or add or remove):
         record = use.get_expense(store, expense_id)
-        if render.chosen(fmt, as_json) == "json":
+        if chosen(fmt, as_json) == "json":
             render.write_json(render.envelope({"id": record.id, "tags": list(record.tags)}))
         else:
             print("\n".join(render.escape_controls(t) for t in record.tags))
@@ -253,7 +256,7 @@ def clone(
 
     Example: expense clone 59 -d today --idempotency-key hosting-2026-11
     """
-    inp = ExpenseInput(
+    inp = compose.ExpenseInput(
         description=description, amount=amount, units=units, date=date, category=category,
         label=label, client=client, project=project, billable=billable,
     )  # fmt: skip

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from expense_cli.cli import render
 from expense_cli.cli.context import open_store
+from expense_cli.cli.formats import ListFormat, chosen
+from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import JsonOpt, ListFormatOpt, QuietOpt, _complete
-from expense_cli.cli.render import ListFormat
-from expense_cli.domain import listing as use
-from expense_cli.domain.models import Approval, Reimbursement
+from expense_cli.domain.enums import Approval, Reimbursement
+
+if TYPE_CHECKING:
+    from expense_cli.domain.listing import Filters, Page
+    from expense_cli.domain.models import Expense
+
+render = lazy("expense_cli.cli.render")
+use = lazy("expense_cli.domain.listing")
 
 CategoryFilter = Annotated[
     list[str] | None,
@@ -67,7 +74,7 @@ def filters(
     reimbursement: Reimbursement | None, min_amount: str | None, max_amount: str | None,
     date_from: str | None, date_to: str | None, created_from: str | None, created_to: str | None,
     search: str | None, tag: list[str] | None, all_tags: bool, currency: str | None, deleted: bool,
-) -> use.Filters:  # fmt: skip
+) -> Filters:  # fmt: skip
     return use.Filters(
         category=tuple(category or ()), client=client, client_name=client_name, project=project,
         billable=billable, status=status, approval=approval and approval.value,
@@ -132,7 +139,7 @@ def list_expenses(
     paging = use.Paging(sort=sort, limit=limit, cursor=cursor, page=page, all=all_rows)
     use.check_paging(paging)
     store = open_store(ctx)
-    kind = render.chosen(fmt, as_json)
+    kind = chosen(fmt, as_json)
     if all_rows:
         _stream(use.iter_all(store, wanted, sort), kind, quiet)
         return
@@ -140,7 +147,7 @@ def list_expenses(
     _page(result, kind, quiet)
 
 
-def _stream(expenses: use.Iterator[use.Expense], kind: str, quiet: bool) -> None:
+def _stream(expenses: Iterator[Expense], kind: str, quiet: bool) -> None:
     if quiet:
         for expense in expenses:
             print(expense.id)
@@ -154,7 +161,7 @@ def _stream(expenses: use.Iterator[use.Expense], kind: str, quiet: bool) -> None
         render.expense_table(list(expenses))
 
 
-def _page(result: use.Page, kind: str, quiet: bool) -> None:
+def _page(result: Page, kind: str, quiet: bool) -> None:
     if kind == "json" and not quiet:
         pagination: dict[str, object] = {"limit": result.limit, "next_cursor": result.next_cursor}
         if result.page is not None:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from expense_cli.cli.render import ListFormat, RecordFormat
-from expense_cli.domain.models import Approval, Reimbursement
+from expense_cli.cli.formats import ListFormat, RecordFormat
+from expense_cli.domain.enums import Approval, Reimbursement
 
 
 def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from expense_cli.cli import render
+from expense_cli.cli.formats import chosen
 from expense_cli.domain.models import Expense
 
 
@@ -14,7 +15,7 @@ def expense(record: Expense, fmt: StrEnum, as_json: bool, quiet: bool = False) -
     """A mutation or `show` prints the whole expense; `-q` only its id."""
     if quiet:
         print(record.id)
-    elif render.chosen(fmt, as_json) == "json":
+    elif chosen(fmt, as_json) == "json":
         render.write_json(render.envelope(record.to_json()))
     else:
         render.record_table(render.expense_fields(record))
@@ -24,7 +25,7 @@ def expenses(records: Sequence[Expense], fmt: StrEnum, as_json: bool, quiet: boo
     """Commands taking `ID...` answer `{"data": [...]}` even for one id."""
     if quiet:
         print("\n".join(str(r.id) for r in records))
-    elif render.chosen(fmt, as_json) == "json":
+    elif chosen(fmt, as_json) == "json":
         render.write_json(render.envelope([r.to_json() for r in records]))
     else:
         render.expense_table(records, totals=False)
@@ -35,14 +36,14 @@ def records(
     right: Sequence[int] = (),
 ) -> None:  # fmt: skip
     """Catalogue lists (categories, clients, projects)."""
-    if render.chosen(fmt, as_json) == "json":
+    if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope([item.to_json() for item in items]))
     else:
         render.simple_table(headers, [row(item) for item in items], right)
 
 
 def record(item: Any, fmt: StrEnum, as_json: bool) -> None:
-    if render.chosen(fmt, as_json) == "json":
+    if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope(item.to_json()))
     else:
         data = item.to_json()

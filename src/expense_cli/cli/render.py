@@ -10,7 +10,6 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
 from expense_cli.domain.models import FLAT_COLUMNS, NUMERIC_COLUMNS, Expense, flat_row
@@ -21,23 +20,6 @@ if TYPE_CHECKING:
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-class RecordFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    NDJSON = "ndjson"
-    CSV = "csv"
-    TSV = "tsv"
-
-
-def chosen(fmt: StrEnum, as_json: bool) -> str:
-    return "json" if as_json else fmt.value
 
 
 # machine formats ---------------------------------------------------------------------

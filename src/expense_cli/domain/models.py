@@ -5,33 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.money import format_decimal, format_minor
 
-
-class Basis(StrEnum):
-    AMOUNT = "amount"
-    UNIT = "unit"
-
-
-class Approval(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class Reimbursement(StrEnum):
-    NOT_REIMBURSABLE = "not_reimbursable"
-    PENDING = "pending"
-    REIMBURSED = "reimbursed"
-    REJECTED = "rejected"
-
-
-class BillingStatus(StrEnum):
-    NOT_INVOICED = "not_invoiced"
-    INVOICED = "invoiced"
+__all__ = ["Approval", "Basis", "BillingStatus", "Reimbursement"]
 
 
 @dataclass(frozen=True)

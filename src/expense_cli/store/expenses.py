@@ -8,11 +8,14 @@ from typing import Any
 from expense_cli.store.base import StoreBase
 from expense_cli.store.listing import (
     _RANGES,
+    CLIENTS_NAMED,
     SMALL_SET,
     SORT_COLUMNS,
     ExpenseQuery,
     Plan,
     build_select,
+    client_name_pattern,
+    equality_filters,
     fts_phrase,
     range_bounds,
     walk_plan,
@@ -71,6 +74,24 @@ class ExpenseQueries(StoreBase):
                 ),
                 Plan("set", source="search"),
             ))  # fmt: skip
+        if len(set(q.category_ids)) > 1:
+            marks = ", ".join("?" for _ in q.category_ids)
+            sizes.append((
+                self._live_size(f"category_id IN ({marks})", q.category_ids),
+                Plan("set", source="category_id", indexed=frozenset({"category_id"})),
+            ))  # fmt: skip
+        if q.client_name is not None:
+            sizes.append((
+                self._live_size(
+                    f"client_id IN ({CLIENTS_NAMED})", [client_name_pattern(q.client_name)]
+                ),
+                Plan("set", source="client_name", indexed=frozenset({"client_id"})),
+            ))  # fmt: skip
+        for column, value in equality_filters(q).items():
+            sizes.append((
+                self._live_size(f"{column} = ?", [value]),
+                Plan("set", source=column, indexed=frozenset({column})),
+            ))  # fmt: skip
         for column in _RANGES:
             low, high = range_bounds(q, column)
             if column != SORT_COLUMNS[q.sort] and (low is not None or high is not None):
@@ -89,16 +110,16 @@ class ExpenseQueries(StoreBase):
         ).fetchone()
         return int(row[0])
 
+    def _live_size(self, condition: str, params: Any) -> int:
+        return self._bounded(
+            f"SELECT 1 FROM expenses WHERE deleted_at IS NULL AND {condition}", params
+        )
+
     def _range_size(self, column: str, low: Any, high: Any) -> int:
-        clauses = ["deleted_at IS NULL"]
-        params = []
-        if low is not None:
-            clauses.append(f"{column} >= ?")
-            params.append(low)
-        if high is not None:
-            clauses.append(f"{column} <= ?")
-            params.append(high)
-        return self._bounded(f"SELECT 1 FROM expenses WHERE {' AND '.join(clauses)}", params)
+        clauses = [f"{column} >= ?"] if low is not None else []
+        clauses += [f"{column} <= ?"] if high is not None else []
+        params = [v for v in (low, high) if v is not None]
+        return self._live_size(" AND ".join(clauses), params)
 
     def explain(self, query: ExpenseQuery) -> list[str]:
         """`EXPLAIN QUERY PLAN` of the SQL this store runs for `query` (for plan tests)."""

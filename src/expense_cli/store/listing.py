@@ -101,6 +101,25 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+CLIENTS_NAMED = "SELECT id FROM clients WHERE name_key LIKE ? ESCAPE '\\'"
+
+
+def client_name_pattern(text: str) -> str:
+    return f"%{_like_escape(text.casefold())}%"
+
+
+def equality_filters(q: ExpenseQuery) -> dict[str, Any]:
+    """`column → value` of the filters served by the small live_by_<column> indexes."""
+    values = {
+        "billable": None if q.billable is None else int(q.billable),
+        "billing_status": q.billing_status,
+        "approval_status": q.approval_status,
+        "reimbursement_status": q.reimbursement_status,
+        "currency": q.currency,
+    }
+    return {column: value for column, value in values.items() if value is not None}
+
+
 def link_filter(q: ExpenseQuery) -> tuple[str, int] | None:
     """The single equality filter a `live_<link>_<sort>` index can serve, if any."""
     if q.project_id is not None:
@@ -146,19 +165,9 @@ def _filters(q: ExpenseQuery, w: _Where) -> None:
         if value is not None:
             w.add(f"{w.col(column)} = ?", value)
     if q.client_name is not None:
-        w.add(
-            "+e.client_id IN (SELECT id FROM clients WHERE name_key LIKE ? ESCAPE '\\')",
-            f"%{_like_escape(q.client_name.casefold())}%",
-        )
-    for column, value in (
-        ("billable", None if q.billable is None else int(q.billable)),
-        ("billing_status", q.billing_status),
-        ("approval_status", q.approval_status),
-        ("reimbursement_status", q.reimbursement_status),
-        ("currency", q.currency),
-    ):
-        if value is not None:
-            w.add(f"+e.{column} = ?", value)
+        w.add(f"{w.col('client_id')} IN ({CLIENTS_NAMED})", client_name_pattern(q.client_name))
+    for column, value in equality_filters(q).items():
+        w.add(f"{w.col(column)} = ?", value)
     for column in _RANGES:
         low, high = range_bounds(q, column)
         if low is not None:
@@ -207,7 +216,11 @@ def _tags(q: ExpenseQuery, w: _Where) -> None:
 
 
 def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[Any]]:
-    """The SQL and parameters for `q` under `plan`, ordered by the sort column then id."""
+    """The SQL and parameters for `q` under `plan`, ordered by the sort column then id.
+
+    A page is found in two steps: the ids of the page from `expenses` alone (what the plan
+    is about), then their names and tags — so a `set` plan sorts bare keys, not full rows.
+    """
     plan = plan or Plan(kind="set", source="ids")
     column = SORT_COLUMNS[q.sort]
     w = _Where(plan)
@@ -222,20 +235,25 @@ def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[A
         else:
             w.add(f"({sort_col}, {id_col}) {op} (?, ?)", *q.after)
     direction = "DESC" if q.descending else "ASC"
-    sql = _SELECT.format(sort=column)
-    if w.clauses:
-        sql += "\nWHERE " + "\n  AND ".join(w.clauses)
-    order = f"{id_col} {direction}"
-    if column != "id":
-        order = f"{sort_col} {direction}, {order}"
-    sql += f"\nORDER BY {order}"
+    order = (
+        f"{id_col} {direction}"
+        if column == "id"
+        else f"{sort_col} {direction}, {id_col} {direction}"
+    )
+    where = ("\nWHERE " + "\n  AND ".join(w.clauses)) if w.clauses else ""
     params = w.params
-    if q.limit is not None:
-        sql += "\nLIMIT ?"
-        params.append(q.limit)
-        if q.offset:
-            sql += " OFFSET ?"
-            params.append(q.offset)
+    if q.limit is None:  # --all, export: one streaming pass in order
+        return f"{_SELECT.format(sort=column)}{where}\nORDER BY {order}", params
+    page = f"SELECT e.id FROM expenses e{where}\nORDER BY {order}\nLIMIT ?"
+    params.append(q.limit)
+    if q.offset:
+        page += " OFFSET ?"
+        params.append(q.offset)
+    # The outer ORDER BY re-sorts at most one page; `+` keeps it off the big indexes.
+    outer = (
+        f"+e.id {direction}" if column == "id" else f"+e.{column} {direction}, +e.id {direction}"
+    )
+    sql = f"{_SELECT.format(sort=column)}\nWHERE e.id IN ({page})\nORDER BY {outer}"
     return sql, params
 
 

@@ -126,6 +126,15 @@ def _m001_initial(db: Database) -> None:
 
 SORT_KEYS = ("created_at", "date", "amount_key", "updated_at")
 LINK_KEYS = ("category_id", "client_id", "project_id")
+# Filters that are usually common but can be rare (a second currency, rejected approvals):
+# a small index lets a bounded count find out, and serve the rare case directly.
+EQUALITY_KEYS = (
+    "currency",
+    "billing_status",
+    "approval_status",
+    "reimbursement_status",
+    "billable",
+)
 _LIVE = "WHERE deleted_at IS NULL"
 _SEARCHED = "description, custom_category, notes"
 
@@ -142,6 +151,7 @@ M002_LIST_INDEXES = (
         for link in LINK_KEYS
         for key in SORT_KEYS
     ),
+    *(f"CREATE INDEX live_by_{column} ON expenses({column}) {_LIVE}" for column in EQUALITY_KEYS),
     "CREATE INDEX deleted_expenses ON expenses(deleted_at) WHERE deleted_at IS NOT NULL",
     # Superseded by the partial live_* indexes: dropping them keeps the plans deterministic.
     "DROP INDEX expenses_by_created",
