@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from expense_cli import __version__
-from expense_cli.cli import book, catalog, expenses, listing
+from expense_cli.cli import book, catalog, expenses, listing, transfer
 from expense_cli.cli.context import AppState
 from expense_cli.cli.errors import AppTyper
 
@@ -59,6 +59,7 @@ listing.register(app)
 app.add_typer(catalog.categories, name="categories")
 app.add_typer(catalog.clients, name="clients")
 app.add_typer(catalog.projects, name="projects")
+transfer.register(app)
 book.register(app)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,12 +15,17 @@ from expense_cli.cli.options import FormatOpt, JsonOpt
 
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.book")
+maintenance = lazy("expense_cli.domain.maintenance")
+demo_book = lazy("expense_cli.domain.demo")
+listing = lazy("expense_cli.domain.listing")
+reports = lazy("expense_cli.domain.reports")
 
 db = AppTyper(help="Maintenance of the book file: path, check, backup.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.command("config")(config)
+    app.command("demo")(demo)
     app.add_typer(db, name="db")
 
 
@@ -64,3 +70,63 @@ def path(ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonO
         render.write_json(render.envelope({"path": location}))
     else:
         print(location)
+
+
+@db.command("check")
+def check(
+    ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
+) -> None:
+    """Check the file's integrity and the book's invariants; exit 4 listing each problem.
+
+    Example: expense db check
+    """
+    counts = maintenance.check(open_store(ctx.find_root()))
+    if chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope({"ok": True, **counts}))
+    else:
+        print("ok: " + ", ".join(f"{value} {name}" for name, value in counts.items()))
+
+
+@db.command("backup")
+def backup(
+    ctx: typer.Context,
+    dest: Annotated[Path, typer.Argument(help="Backup file to write.", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")] = False,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a consistent copy of the book, safe while other commands write.
+
+    Example: expense db backup ~/backups/expenses-$(date +%F).db
+    """
+    written = maintenance.backup(open_store(ctx.find_root()), dest.expanduser(), force=force)
+    if chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope({"path": str(written)}))
+    else:
+        print(f"backed up to {written}")
+
+
+def demo(
+    ctx: typer.Context,
+    db_file: Annotated[
+        Path | None, typer.Option("--db", help="Book to fill (default: the usual book).")
+    ] = None,
+) -> None:
+    """Fill a new, empty book with a year of sample expenses, then show list and report.
+
+    Example: expense demo --db /tmp/demo.db
+    """
+    from datetime import date
+
+    from expense_cli.cli.context import AppState
+
+    if db_file is not None:
+        ctx.find_root().obj = AppState(db=db_file, debug=getattr(ctx.obj, "debug", False))
+    store = open_store(ctx.find_root())
+    with render.progress("Filling the demo book", 12) as advance:
+        added = demo_book.fill(store, date.today(), advance)
+    render.stderr_line(f"demo: added {added} expenses to {db_path(ctx.find_root())}")
+    page = listing.list_page(store, listing.Filters(), listing.Paging(limit=15))
+    render.expense_table(page.expenses)
+    rows = reports.report(store, listing.Filters(), ["category"])
+    render.report_table(rows, ["category"], reports.grand_totals(rows), chart=True)

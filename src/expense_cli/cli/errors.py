@@ -53,6 +53,11 @@ def _printable(value: str) -> str:
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in value)
 
 
+def _field(name: str) -> str:
+    """`line 3.amount` (the JSON key of an import error) reads `line 3: amount` for people."""
+    return name.replace(".", ": ", 1) if name.startswith("line ") else name
+
+
 def report(error: ExpenseError, *, as_json: bool) -> None:
     """Human mode: `Error: …` and one line per field; JSON mode: the error envelope."""
     if as_json:
@@ -60,7 +65,7 @@ def report(error: ExpenseError, *, as_json: bool) -> None:
         sys.stderr.write(json.dumps(envelope, ensure_ascii=False) + "\n")
         return
     lines = [f"Error: {_printable(error.message)}"]
-    lines += [f"  {name}: {_printable(message)}" for name, message in error.fields.items()]
+    lines += [f"  {_field(name)}: {_printable(message)}" for name, message in error.fields.items()]
     sys.stderr.write("\n".join(lines) + "\n")
 
 

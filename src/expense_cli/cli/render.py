@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
 from expense_cli.domain.models import FLAT_COLUMNS, NUMERIC_COLUMNS, Expense, flat_row
@@ -197,3 +199,61 @@ def expense_fields(e: Expense) -> list[tuple[str, Any]]:
 
 def stderr_line(message: str) -> None:
     sys.stderr.write(escape_controls(message) + "\n")
+
+
+# progress ----------------------------------------------------------------------------
+@contextmanager
+def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when stderr is a terminal; otherwise nothing extra."""
+    if not sys.stderr.isatty():
+        yield lambda _step: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda step: bar.advance(task, step)
+
+
+# reports -----------------------------------------------------------------------------
+def report_table(rows: Sequence[Any], by: Sequence[str], totals: dict[str, tuple[int, str]],
+                 chart: bool) -> None:  # fmt: skip
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for name in by:
+        table.add_column(name.capitalize())
+    table.add_column("Currency")
+    table.add_column("Count", justify="right")
+    table.add_column("Total", justify="right")
+    if chart:
+        table.add_column("")
+    peak: dict[str, Decimal] = {}
+    for row in rows:
+        peak[row.currency] = max(peak.get(row.currency, Decimal(0)), Decimal(row.total))
+    for row in rows:
+        cells = [text(_group_label(row.group[name])) for name in by]
+        cells += [text(row.currency), text(row.count), text(row.total)]
+        if chart:
+            cells.append(text(_bar(Decimal(row.total), peak[row.currency]), "cyan"))
+        table.add_row(*cells)
+    table.add_section()
+    for currency, (count, total) in totals.items():
+        cells = [text("Total", "bold")] + [text("") for _ in by[1:]]
+        cells += [text(currency, "bold"), text(count, "bold"), text(total, "bold")]
+        table.add_row(*cells, *([text("")] if chart else []))
+    console().print(table)
+
+
+def _group_label(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    return str(value["name"]) if isinstance(value, dict) else str(value)
+
+
+def _bar(value: Decimal, peak: Decimal, width: int = 30) -> str:
+    """A bar proportional to the total within its currency (half-cell resolution)."""
+    if peak <= 0:
+        return ""
+    halves = int(value * 2 * width / peak)
+    return "█" * (halves // 2) + ("▌" if halves % 2 else "")

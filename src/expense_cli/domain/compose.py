@@ -4,7 +4,7 @@ the expense it starts from — every rule of SPEC §2 applied, every bad field c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from expense_cli.domain.models import (
     Project,
     Reimbursement,
 )
-from expense_cli.domain.money import currency_digits, format_decimal
+from expense_cli.domain.money import currency_digits, format_decimal, parse_unit_price
 from expense_cli.errors import ValidationError
 from expense_cli.store import Store
 
@@ -47,6 +47,7 @@ class ExpenseInput:
     approval: Approval | None = None
     reimbursement: Reimbursement | None = None
     tags: tuple[str, ...] = ()
+    unit_price: str | None = None  # import only: the unit price the row was created with
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,9 @@ class _Composer:
             or (category.basis is Basis.AMOUNT and base.units is None)
         )
         if not carries or base is None:
+            if inp.unit_price is not None and category.basis is Basis.UNIT:
+                price = self.issues.check("unit_price", parse_unit_price, inp.unit_price)
+                category = replace(category, unit_price=price)
             priced = rules.price(
                 category, digits, amount=inp.amount, units=inp.units, issues=self.issues
             )

@@ -252,3 +252,9 @@ def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator
         query = replace(build_query(store, filters), sort=field, descending=descending)
         for row in store.iter_expenses(query):
             yield rows.expense(row)
+
+
+def count(store: Store, filters: Filters) -> int:
+    """How many expenses match (for progress bars)."""
+    with store.read():
+        return store.count_expenses(build_query(store, filters))

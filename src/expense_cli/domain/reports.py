@@ -1,11 +1,17 @@
-"""Totals: exact per-currency sums; different currencies are never added together."""
+"""Totals and reports: exact per-currency sums; currencies are never added together."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from expense_cli.domain.listing import Filters, build_query
 from expense_cli.domain.models import Expense
 from expense_cli.domain.money import format_minor
+from expense_cli.errors import UsageError
+from expense_cli.store import Store
 
 
 def sum_minor(amounts: Iterable[tuple[int, int]]) -> tuple[int, int]:
@@ -29,3 +35,82 @@ def totals_by_currency(expenses: Iterable[Expense]) -> dict[str, tuple[int, str]
         currency: (len(amounts), format_minor(*sum_minor(amounts)))
         for currency, amounts in sorted(groups.items())
     }
+
+
+GROUP_FIELDS = ("category", "client", "project", "tag", "month", "year")
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    group: dict[str, Any]
+    currency: str
+    count: int
+    total: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"group": self.group, "currency": self.currency, "count": self.count,
+                "total": self.total}  # fmt: skip
+
+
+def _group_value(name: str, key: Any, names: dict[str, dict[int, str]], tag: str | None) -> Any:
+    if name in ("month", "year"):
+        return key
+    if name == "tag":
+        return tag
+    if key is None:
+        return None
+    return {"id": key, "name": names[name].get(key, "")}
+
+
+def _sort_key(name: str, value: Any) -> tuple[int, str]:
+    """Groups in order: months chronologically, names case-insensitively, none last."""
+    if value is None:
+        return (1, "")
+    text = value["name"] if isinstance(value, dict) else str(value)
+    return (0, text.casefold())
+
+
+def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) -> list[ReportRow]:
+    """Counts and exact totals per group (one or two levels) and currency."""
+    by = tuple(by) or ("category",)
+    if len(by) > 2 or len(set(by)) != len(by):
+        raise UsageError("--by takes one or two different groupings")
+    for name in by:
+        if name not in GROUP_FIELDS:
+            raise UsageError(f"--by: {name!r} is not one of {', '.join(GROUP_FIELDS)}")
+    with store.read():
+        rows = store.report_rows(build_query(store, filters), by)
+        names = {
+            kind: store.names_by_id(table)
+            for kind, table in (("category", "categories"), ("client", "clients"),
+                                ("project", "projects"))
+            if kind in by
+        }  # fmt: skip
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        group = tuple(
+            _group_value(name, row[f"g{i}"], names, row.get("tag_name"))
+            for i, name in enumerate(by)
+        )
+        key = (json.dumps(group, sort_keys=True), row["currency"])
+        entry = merged.setdefault(key, [group, row["currency"], 0, []])
+        entry[2] += row["n"]
+        entry[3].append((row["total"], row["scale"]))
+    result = [
+        ReportRow(dict(zip(by, group, strict=True)), currency, count,
+                  format_minor(*sum_minor(amounts)))
+        for group, currency, count, amounts in merged.values()
+    ]  # fmt: skip
+    result.sort(key=lambda r: (*(_sort_key(n, r.group[n]) for n in by), r.currency))
+    return result
+
+
+def grand_totals(rows: Sequence[ReportRow]) -> dict[str, tuple[int, str]]:
+    """Total row per currency of a report (never across currencies)."""
+    sums: dict[str, list[Any]] = {}
+    for row in rows:
+        entry = sums.setdefault(row.currency, [0, []])
+        entry[0] += row.count
+        digits = len(row.total.partition(".")[2])
+        entry[1].append((int(row.total.replace(".", "")), digits))
+    return {c: (n, format_minor(*sum_minor(a))) for c, (n, a) in sorted(sums.items())}

@@ -109,3 +109,38 @@ class CatalogQueries(StoreBase):
 
     def update_project(self, project_id: int, values: dict[str, Any]) -> None:
         self._update("projects", _PROJECT_COLUMNS, project_id, _keyed(values))
+
+    # invariants (db check) --------------------------------------------------------------
+    def link_problems(self) -> list[dict[str, Any]]:
+        """Expenses whose client is not their project's, or whose currency is not their
+        client's."""
+        return self._all(
+            """SELECT e.id, CASE
+                   WHEN p.id IS NOT NULL AND (e.client_id IS NULL OR e.client_id != p.client_id)
+                       THEN 'client is not the client of its project'
+                   ELSE 'currency differs from its client''s currency' END AS problem
+               FROM expenses e
+               LEFT JOIN projects p ON p.id = e.project_id
+               LEFT JOIN clients c ON c.id = e.client_id
+               WHERE (p.id IS NOT NULL AND (e.client_id IS NULL OR e.client_id != p.client_id))
+                  OR (c.id IS NOT NULL AND c.currency != e.currency)
+               ORDER BY e.id"""
+        )
+
+    def unit_rows(self) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT id, units, unit_price, scale, amount_minor FROM expenses "
+            "WHERE units IS NOT NULL ORDER BY id"
+        )
+
+    def counts(self) -> dict[str, int]:
+        tables = ("expenses", "categories", "clients", "projects", "expense_tags")
+        return {
+            t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables
+        }
+
+    def is_empty(self) -> bool:
+        return not any(
+            self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+            for table in ("expenses", "clients", "projects")
+        )

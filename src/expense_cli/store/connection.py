@@ -73,6 +73,38 @@ class Store(CatalogQueries, ExpenseQueries):
         if self._version() < schema.LATEST:
             self._migrate()
 
+    def integrity_problems(self) -> list[str]:
+        found = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
+        found = [] if found == ["ok"] else found
+        found += [
+            f"{row[0]} row {row[1]} points to a missing {row[2]}"
+            for row in self.conn.execute("PRAGMA foreign_key_check")
+        ]
+        try:
+            self.conn.execute(
+                "INSERT INTO expense_search(expense_search) VALUES ('integrity-check')"
+            )
+        except sqlite3.DatabaseError as exc:
+            found.append(f"search index: {exc}")
+        return found
+
+    def backup_to(self, dest: Path) -> None:
+        """SQLite's online backup into a temp file beside DEST, then an atomic rename."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        temp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        try:
+            target = sqlite3.connect(temp)
+            try:
+                self.conn.backup(target)
+            finally:
+                target.close()
+            temp.replace(dest)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
     def _version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 

@@ -13,6 +13,7 @@ from expense_cli.store.listing import (
     SORT_COLUMNS,
     ExpenseQuery,
     Plan,
+    build_report,
     build_select,
     client_name_pattern,
     equality_filters,
@@ -120,6 +121,30 @@ class ExpenseQueries(StoreBase):
         clauses += [f"{column} <= ?"] if high is not None else []
         params = [v for v in (low, high) if v is not None]
         return self._live_size(" AND ".join(clauses), params)
+
+    def report_rows(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[dict[str, Any]]:
+        sql, params = build_report(query, by)
+        return self._all(sql, params)
+
+    def explain_report(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[str]:
+        sql, params = build_report(query, by)
+        return [row[3] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+    def count_expenses(self, query: ExpenseQuery) -> int:
+        sql, params = build_select(query, self.plan(query))
+        return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+
+    def names_by_id(self, table: str) -> dict[int, str]:
+        if table not in ("categories", "clients", "projects"):
+            raise ValueError(table)
+        return {row[0]: row[1] for row in self.conn.execute(f"SELECT id, name FROM {table}")}
+
+    def billable_before(self, day: str | Any) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT id FROM expenses WHERE billable = 1 AND deleted_at IS NULL AND date < ? "
+            "AND billing_status = 'not_invoiced' ORDER BY id",
+            [str(day)],
+        )
 
     def explain(self, query: ExpenseQuery) -> list[str]:
         """`EXPLAIN QUERY PLAN` of the SQL this store runs for `query` (for plan tests)."""

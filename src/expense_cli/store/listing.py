@@ -275,3 +275,32 @@ def index_for(plan: Plan, q: ExpenseQuery) -> str | None:
     if plan.kind != "walk" or column == "id":
         return None
     return index_name(column, plan.link)
+
+
+# reports ------------------------------------------------------------------------------
+GROUPS = {
+    "category": "e.category_id",
+    "client": "e.client_id",
+    "project": "e.project_id",
+    "month": "substr(e.date, 1, 7)",
+    "year": "substr(e.date, 1, 4)",
+    "tag": "t.tag_key",
+}
+
+
+def build_report(q: ExpenseQuery, by: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """Counts and integer sums per group, currency and minor digits; the filters are the
+    list filters, with the date range free to use the covering `live_report` index."""
+    w = _Where(Plan("set", source="report", indexed=frozenset({"date"})))
+    _filters(q, w)
+    keys = [f"{GROUPS[name]} AS g{i}" for i, name in enumerate(by)]
+    tag_name = ", min(t.tag) AS tag_name" if "tag" in by else ""
+    join = "\nLEFT JOIN expense_tags t ON t.expense_id = e.id" if "tag" in by else ""
+    where = ("\nWHERE " + "\n  AND ".join(w.clauses)) if w.clauses else ""
+    groups = ", ".join(f"g{i}" for i in range(len(by)))
+    sql = (
+        f"SELECT {', '.join(keys)}, e.currency, e.scale, count(*) AS n,"
+        f" sum(e.amount_minor) AS total{tag_name}\nFROM expenses e{join}{where}"
+        f"\nGROUP BY {groups}, e.currency, e.scale"
+    )
+    return sql, w.params

@@ -1,0 +1,885 @@
+"""Benchmark `expense list` and `expense show` on a realistic book (SPEC §3, §8).
+
+    python benchmarks/bench_list.py [--rows N] [--runs K] [--book PATH]
+
+1. Builds (or reuses) a book of N expenses at benchmarks/_data/book-N.db through
+   `Store.open`, so the real schema and migrations apply. The rows are inserted with the
+   FTS triggers and the indexes on `expenses`/`expense_tags` dropped, which are then
+   recreated from their own `sqlite_master` text and the FTS index rebuilt; the finished
+   schema is checked against a fresh `Store.open` book, entry for entry.
+2. Times the installed `expense` command as whole processes (EXPENSE_DB pointing at the
+   book): `expense --version` (the baseline, measured in the same rounds), `list --json`
+   with every documented filter and sort at the first page and at a keyset page 90 % deep,
+   `--page` (OFFSET) against keyset at the same depth, and `show ID --json`. Rounds are
+   interleaved in a shuffled order so load on the machine hits every case alike; each
+   figure is the median of K runs after one warm-up run.
+3. Records the `EXPLAIN QUERY PLAN` of the SQL the store builds for each case
+   (`Store.plan` + `build_select`, the same path as `Store.explain`) and flags a bare scan
+   of `expenses` (except the rowid walk of `--sort id`), a `USE TEMP B-TREE` inside the
+   page query of a `walk` plan, and a walk that is not on the index the plan meant.
+4. Prints a Markdown table and writes it into docs/performance.md between marker comments
+   (and the growth table across every N measured so far).
+
+The app never runs ANALYZE, so neither does this script: plans are what users get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+from expense_cli.domain.listing import (
+    Filters,
+    build_query,
+    decode_cursor,
+    encode_cursor,
+    parse_sort,
+)
+from expense_cli.store import Store
+from expense_cli.store.listing import SORT_COLUMNS, build_select, index_for
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "_data"
+DOC = ROOT / "docs" / "performance.md"
+GENERATOR_VERSION = 3  # bump when the generated rows change: old books are rebuilt
+SEED = 20261121
+BATCH = 50_000
+BAR = 1.5  # SPEC §8: list and show within 1.5x of `expense --version`
+LIMIT = 50  # the default page size: what `list --json` returns
+
+# --- the book's contents -------------------------------------------------------------------
+START = datetime(2021, 1, 1, tzinfo=UTC)
+END = datetime(2026, 1, 1, tzinfo=UTC)  # 5 years of expenses, created in order
+CATEGORIES = (  # name, share of rows, median amount in USD
+    ("Meals", 18, 25), ("Travel", 15, 150), ("Software", 12, 50), ("Mileage", 10, 0),
+    ("Services", 9, 500), ("Contractors", 8, 1500), ("Marketing", 7, 300),
+    ("Equipment", 6, 400), ("Utilities", 5, 120), ("Other", 4, 60), ("Rent", 3, 2000),
+    ("Salaries", 3, 4000),
+)  # fmt: skip
+MILEAGE_PRICE = Decimal("0.58")
+DESCRIPTIONS = {
+    "Meals": ("Lunch with {person}", "Team lunch at {place}", "Dinner with {person} in {city}",
+              "Coffee with {person}", "Breakfast meeting in {city}"),
+    "Travel": ("Taxi to {city} airport", "Train to {city}", "Flight to {city}",
+               "Hotel in {city}", "Rental car in {city}", "Parking at {city} station"),
+    "Software": ("{saas} subscription", "{saas} annual plan", "{saas} seats",
+                 "Domain renewal for {client}"),
+    "Mileage": ("Drive to {client}", "Drive to {city}", "Site visit in {city}"),
+    "Services": ("Accountant fee", "Legal review for {client}", "Translation for {client}",
+                 "Bookkeeping {month}"),
+    "Contractors": ("{person} design work", "{person} development sprint",
+                    "Copywriting by {person}"),
+    "Marketing": ("Ads for {client}", "Print flyers", "Conference booth in {city}",
+                  "Newsletter tool"),
+    "Equipment": ("Laptop stand", "Monitor for home office", "Keyboard", "Camera",
+                  "Headset"),
+    "Utilities": ("Electricity {month}", "Internet {month}", "Phone plan {month}"),
+    "Other": ("Coworking day pass in {city}", "Bank fees {month}", "Postage",
+              "Training course", "Insurance {month}"),
+    "Rent": ("Office rent {month}", "Studio rent {month}"),
+    "Salaries": ("Salary {person} {month}", "Assistant payroll {month}"),
+}  # fmt: skip
+OTHER_LABELS = ("Coworking", "Bank fees", "Postage", "Training", "Insurance")
+RARE_DESCRIPTION = "Zeppelin museum tickets"  # ~2 rows in 100,000: the rare search word
+RARE_SHARE = 2e-5
+PERSONS = ("Anna", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hiro", "Ines",
+           "Jonas", "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya")  # fmt: skip
+CITIES = ("Berlin", "Paris", "Lisbon", "Tokyo", "Osaka", "Boston", "Denver", "Madrid",
+          "Vienna", "Prague", "Austin", "Seattle", "Milan", "Dublin", "Oslo")  # fmt: skip
+PLACES = ("Cafe Central", "the noodle bar", "the deli", "Bistro Nord")
+SAAS = ("GitHub", "Figma", "Notion", "Slack", "AWS", "Dropbox", "Adobe", "Zoom", "Linear")
+NOTES = ("Paid with company card", "Receipt scanned", "Split with {person}",
+         "Reimburse via payroll", "See email from {person}", "Booked through agency in {city}",
+         "Includes tip", "VAT receipt missing")  # fmt: skip
+CLIENT_STEMS = ("Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli",
+                "Vandelay", "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Oscorp", "Monarch",
+                "Gringotts", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Litware")  # fmt: skip
+CLIENT_SUFFIXES = ("Ltd", "GmbH", "Inc", "KK", "SA", "BV", "LLC", "AG", "Co", "Group")
+PROJECT_TOPICS = ("Website", "Mobile app", "Rebrand", "Audit", "Migration", "Campaign",
+                  "Research", "Workshop")  # fmt: skip
+TAGS = (("recurring", 20), ("client-visit", 12), ("conference", 8), ("urgent", 8),
+        ("remote", 6), ("hardware", 5), ("cloud", 5), ("team", 5), ("training", 4),
+        ("q-review", 3))  # fmt: skip
+LONG_TAIL_TAGS = 300  # proj-001 … proj-300 share the rest
+RARE_TAG = "audit-2023"  # ~3 rows in 100,000
+RARE_TAG_SHARE = 3e-5
+CURRENCIES = (("USD", 2, 1), ("EUR", 2, 1), ("JPY", 0, 150))  # code, minor digits, per USD
+STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def _check_vocabulary() -> None:
+    """The rare search words must be rare: nothing else may contain them."""
+    words = [*PERSONS, *CITIES, *PLACES, *SAAS, *NOTES, *CLIENT_STEMS, *CLIENT_SUFFIXES,
+             *OTHER_LABELS, *(t for ts in DESCRIPTIONS.values() for t in ts)]  # fmt: skip
+    for word in words:
+        for rare in ("ze", "zeppelin"):
+            assert rare not in word.lower(), (word, rare)
+
+
+@dataclass
+class Catalog:
+    category_ids: dict[str, int]
+    clients: list[tuple[int, str, str]]  # id, name, currency
+    client_weights: list[float]
+    projects_by_client: dict[int, list[tuple[int, float]]]  # client id -> (project, weight)
+
+
+def _insert_catalog(conn: sqlite3.Connection, rng: random.Random) -> Catalog:
+    conn.execute(
+        "INSERT INTO categories (name, name_key, basis, unit_name, unit_price, "
+        "default_approval, default_reimbursement) "
+        "VALUES ('Mileage', 'mileage', 'unit', 'km', ?, 'pending', 'pending')",
+        [str(MILEAGE_PRICE)],
+    )
+    category_ids = dict(conn.execute("SELECT name, id FROM categories"))
+    names = [f"{stem} {suffix}" for suffix in CLIENT_SUFFIXES for stem in CLIENT_STEMS]
+    clients = []
+    for name in names:
+        code = rng.choices(["USD", "EUR", "JPY"], [65, 25, 10])[0]
+        cur = conn.execute(
+            "INSERT INTO clients (name, name_key, currency) VALUES (?, ?, ?)",
+            [name, name.casefold(), code],
+        )
+        clients.append((int(cur.lastrowid or 0), name, code))
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(clients))]
+    rng.shuffle(weights)
+    projects: dict[int, list[tuple[int, float]]] = {c[0]: [] for c in clients}
+    for number in range(1, 1001):
+        owner = clients[number - 1][0] if number <= len(clients) else rng.choices(
+            clients, weights)[0][0]  # fmt: skip
+        name = f"{PROJECT_TOPICS[number % len(PROJECT_TOPICS)]} {number:04d}"
+        cur = conn.execute(
+            "INSERT INTO projects (name, name_key, client_id) VALUES (?, ?, ?)",
+            [name, name.casefold(), owner],
+        )
+        rank = len(projects[owner])
+        projects[owner].append((int(cur.lastrowid or 0), 1 / (rank + 1)))
+    return Catalog(category_ids, clients, weights, projects)
+
+
+class RowMaker:
+    """Deterministic, realistic expense rows in created order (id = position + 1)."""
+
+    def __init__(self, rows: int, catalog: Catalog, rng: random.Random) -> None:
+        self.rows, self.cat, self.rng = rows, catalog, rng
+        self.span = (END - START).total_seconds()
+        self.category_names = [c[0] for c in CATEGORIES]
+        self.category_weights = [c[1] for c in CATEGORIES]
+        self.medians = {c[0]: c[2] for c in CATEGORIES}
+        self.currency = {code: (digits, rate) for code, digits, rate in CURRENCIES}
+        tail = [f"proj-{n:03d}" for n in range(1, LONG_TAIL_TAGS + 1)]
+        self.tags = [t for t, _ in TAGS] + tail
+        self.tag_weights = [w for _, w in TAGS] + [20 / LONG_TAIL_TAGS] * LONG_TAIL_TAGS
+        self.invoice_no = 0
+
+    def row(self, position: int) -> tuple[tuple[Any, ...], list[str]]:
+        rng = self.rng
+        created = START + timedelta(seconds=self.span * (position + rng.random()) / self.rows)
+        category = rng.choices(self.category_names, self.category_weights)[0]
+        client = project = None
+        code = "USD"
+        if rng.random() < 0.75:
+            client_id, client_name, code = rng.choices(self.cat.clients, self.cat.client_weights)[0]
+            client = (client_id, client_name)
+            own = self.cat.projects_by_client[client_id]
+            if own and rng.random() < 0.7:
+                project = rng.choices([p for p, _ in own], [w for _, w in own])[0]
+        digits, rate = self.currency[code]
+        amount, units, unit_price = self._amount(category, digits, rate)
+        description = self._text(rng.choice(DESCRIPTIONS[category]), created, client)
+        if rng.random() < RARE_SHARE:
+            description = RARE_DESCRIPTION
+        billable = int(client is not None and rng.random() < 0.6)
+        invoiced = billable and created < END - timedelta(days=60) and rng.random() < 0.8
+        updated = created
+        invoice_ref = None
+        if invoiced:
+            self.invoice_no += 1
+            updated = created + timedelta(days=rng.uniform(20, 60))
+            invoice_ref = f"INV-{updated.year}-{self.invoice_no:06d}"
+        elif rng.random() < 0.15:
+            updated = min(created + timedelta(days=rng.expovariate(1 / 10)), END)
+        deleted = None
+        if rng.random() < 0.01:
+            updated = min(updated + timedelta(days=rng.uniform(0, 30)), END)
+            deleted = updated.strftime(STAMP)
+        values = (
+            position + 1, str(uuid.UUID(int=rng.getrandbits(128), version=4)), description,
+            self._date(created), self._time(), amount, code, digits, units, unit_price,
+            self.cat.category_ids[category],
+            rng.choice(OTHER_LABELS) if category == "Other" else None,
+            client and client[0], project, billable,
+            "invoiced" if invoiced else "not_invoiced", invoice_ref, self._approval(category),
+            self._reimbursement(category),
+            self._text(rng.choice(NOTES), created, client) if rng.random() < 0.15 else None,
+            created.strftime(STAMP), updated.strftime(STAMP), deleted,
+        )  # fmt: skip
+        return values, self._tags()
+
+    def _amount(self, category: str, digits: int, rate: int) -> tuple[int, str | None, str | None]:
+        rng = self.rng
+        if category == "Mileage":
+            units = Decimal(rng.randint(20, 4000)).scaleb(-1).normalize()
+            product = (units * MILEAGE_PRICE).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN)
+            return int(product.scaleb(digits)), f"{units:f}", str(MILEAGE_PRICE)
+        value = self.medians[category] * rate * math.exp(rng.gauss(0, 0.9))
+        return max(1, min(round(value * 10**digits), 10**12)), None, None
+
+    def _text(self, template: str, created: datetime, client: tuple[int, str] | None) -> str:
+        rng = self.rng
+        return template.format(
+            person=rng.choice(PERSONS), city=rng.choice(CITIES), place=rng.choice(PLACES),
+            saas=rng.choice(SAAS), month=created.strftime("%B %Y"),
+            client=client[1] if client else rng.choice(CITIES),
+        )  # fmt: skip
+
+    def _date(self, created: datetime) -> str:
+        """Spent a little before it was entered; a few are back-filled months later."""
+        draw = self.rng.random()
+        lag = self.rng.randint(0, 3) if draw < 0.7 else self.rng.randint(4, 30)
+        if draw > 0.97:
+            lag = self.rng.randint(31, 365)
+        return (created - timedelta(days=lag)).date().isoformat()
+
+    def _time(self) -> str | None:
+        rng = self.rng
+        return f"{rng.randint(7, 21):02d}:{rng.randint(0, 59):02d}" if rng.random() < 0.4 else None
+
+    def _approval(self, category: str) -> str:
+        draw = self.rng.random()
+        pending = 0.3 if category == "Mileage" else 0.02
+        return "pending" if draw < pending else "rejected" if draw > 0.98 else "approved"
+
+    def _reimbursement(self, category: str) -> str:
+        draw = self.rng.random()
+        if category == "Mileage":
+            return "pending" if draw < 0.2 else "reimbursed"
+        return ("pending" if draw < 0.02 else "reimbursed" if draw < 0.2
+                else "rejected" if draw > 0.99 else "not_reimbursable")  # fmt: skip
+
+    def _tags(self) -> list[str]:
+        rng = self.rng
+        chosen: dict[str, str] = {}
+        if rng.random() < 1 / 3:
+            count = rng.choices([1, 2, 3], [60, 30, 10])[0]
+            for tag in rng.choices(self.tags, self.tag_weights, k=count):
+                chosen.setdefault(tag, tag.title() if rng.random() < 0.1 else tag)
+        if rng.random() < RARE_TAG_SHARE:
+            chosen.setdefault(RARE_TAG, RARE_TAG)
+        return sorted(chosen.values(), key=str.casefold)
+
+
+# --- building the book ---------------------------------------------------------------------
+def _schema(conn: sqlite3.Connection) -> set[tuple[str, str, str, str]]:
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql NOT NULL")
+    return {tuple(row) for row in rows}
+
+
+def _reference_schema() -> tuple[set[tuple[str, str, str, str]], int]:
+    """What `Store.open` makes of an empty file today (the schema may be changing)."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "reference.db")
+        try:
+            version = int(store.conn.execute("PRAGMA user_version").fetchone()[0])
+            return _schema(store.conn), version
+        finally:
+            store.close()
+
+
+def _deferred(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """Indexes and triggers on the tables we fill: dropped for the insert, then recreated."""
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+        "AND tbl_name IN ('expenses', 'expense_tags') AND sql NOT NULL ORDER BY rowid"
+    )
+    return [tuple(row) for row in rows]
+
+
+def _fts_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+        "AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'"
+    ).fetchall()
+    for name, sql in rows:
+        if not re.search(r"content\s*=\s*'expenses'", sql):
+            raise SystemExit(f"{name} is not an external-content index of expenses: "
+                             "the fast build does not know how to fill it")  # fmt: skip
+    return [name for name, _ in rows]
+
+
+def _insert_rows(conn: sqlite3.Connection, maker: RowMaker, rows: int) -> None:
+    marks = ", ".join("?" for _ in range(23))
+    expense_sql = (
+        "INSERT INTO expenses (id, uid, description, date, time, amount_minor, currency, "
+        "scale, units, unit_price, category_id, custom_category, client_id, project_id, "
+        "billable, billing_status, invoice_ref, approval_status, reimbursement_status, "
+        f"notes, created_at, updated_at, deleted_at) VALUES ({marks})"
+    )
+    tag_sql = "INSERT INTO expense_tags (expense_id, tag, tag_key) VALUES (?, ?, ?)"
+    started = time.perf_counter()
+    for first in range(0, rows, BATCH):
+        expenses, tags = [], []
+        for position in range(first, min(first + BATCH, rows)):
+            values, row_tags = maker.row(position)
+            expenses.append(values)
+            tags.extend((position + 1, tag, tag.casefold()) for tag in row_tags)
+        conn.executemany(expense_sql, expenses)
+        conn.executemany(tag_sql, tags)
+        done = min(first + BATCH, rows)
+        print(f"  rows {done:>9,} / {rows:,}  {time.perf_counter() - started:6.1f} s", flush=True)
+
+
+def build_book(path: Path, rows: int) -> float:
+    """Create the book at `path` (atomically, via a temporary name); returns seconds."""
+    _check_vocabulary()
+    started = time.perf_counter()
+    building = path.with_name(path.name + ".building")
+    for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building {path} with {rows:,} expenses", flush=True)
+    store = Store.open(building)  # the real schema, by the real migrations
+    conn = store.conn
+    rng = random.Random(SEED)
+    with store.write():
+        catalog = _insert_catalog(conn, rng)
+    deferred = _deferred(conn)
+    fts = _fts_tables(conn)
+    # A throw-away file until renamed: no journal, no fsync, a big page cache.
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -2000000")
+    conn.execute("BEGIN")
+    for kind, name, _ in reversed(deferred):
+        conn.execute(f'DROP {kind.upper()} "{name}"')
+    _insert_rows(conn, RowMaker(rows, catalog, rng), rows)
+    for kind, name, sql in deferred:
+        step = time.perf_counter()
+        conn.execute(sql)
+        print(f"  {kind} {name}: {time.perf_counter() - step:.1f} s", flush=True)
+    for name in fts:
+        step = time.perf_counter()
+        conn.execute(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
+        print(f"  {name} rebuild: {time.perf_counter() - step:.1f} s", flush=True)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = WAL")
+    _verify_book(conn, rows)
+    store.close()
+    building.rename(path)
+    seconds = time.perf_counter() - started
+    print(f"built in {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def _verify_book(conn: sqlite3.Connection, rows: int) -> None:
+    reference, version = _reference_schema()
+    mine = _schema(conn)
+    if mine != reference:
+        missing, extra = sorted(reference - mine), sorted(mine - reference)
+        raise SystemExit(f"schema differs from a fresh book:\nmissing {missing}\nextra {extra}")
+    if int(conn.execute("PRAGMA user_version").fetchone()[0]) != version:
+        raise SystemExit("user_version differs from a fresh book")
+    count = conn.execute("SELECT count(*) FROM expenses").fetchone()[0]
+    indexed = conn.execute("SELECT count(*) FROM expense_search_docsize").fetchone()[0]
+    if count != rows or indexed != rows:
+        raise SystemExit(f"expected {rows} rows, found {count} (search index: {indexed})")
+    word = conn.execute(
+        "SELECT count(*) FROM expense_search WHERE expense_search MATCH '\"zeppelin\"'"
+    ).fetchone()[0]
+    scanned = conn.execute(
+        "SELECT count(*) FROM expenses WHERE instr(lower(description), 'zeppelin')"
+    ).fetchone()[0]
+    if word != scanned:
+        raise SystemExit(f"search index finds {word} rows, a scan finds {scanned}")
+    print(f"  schema identical to a fresh book ({len(mine)} entries, user_version "
+          f"{version}); {count:,} rows, search index in step", flush=True)  # fmt: skip
+
+
+def _meta_path(book: Path) -> Path:
+    return book.with_suffix(".json")
+
+
+def ensure_book(path: Path, rows: int, explicit: bool) -> tuple[Path, float | None]:
+    """Reuse the book when it matches the generator and today's schema; else build it."""
+    if path.exists() and explicit:
+        return path, None  # --book: the user's file, as it is
+    if path.exists():
+        reason = _stale(path, rows)
+        if reason is None:
+            print(f"reusing {path}", flush=True)
+            return path, None
+        print(f"rebuilding {path}: {reason}", flush=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    seconds = build_book(path, rows)
+    meta = {"generator": GENERATOR_VERSION, "rows": rows, "build_seconds": round(seconds, 1),
+            "built": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    _meta_path(path).write_text(json.dumps(meta, indent=1))
+    return path, seconds
+
+
+def _stale(path: Path, rows: int) -> str | None:
+    meta_file = _meta_path(path)
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    if meta.get("generator") != GENERATOR_VERSION or meta.get("rows") != rows:
+        return "made by another version of this script"
+    conn = sqlite3.connect(path)
+    try:
+        reference, _ = _reference_schema()
+        if _schema(conn) != reference:
+            return "the schema in src/ has changed since it was built"
+        if conn.execute("SELECT count(*) FROM expenses").fetchone()[0] != rows:
+            return "wrong number of rows"
+    finally:
+        conn.close()
+    return None
+
+
+# --- the cases -----------------------------------------------------------------------------
+@dataclass
+class Case:
+    name: str
+    filters: Filters = field(default_factory=Filters)
+    sort: str = "-created"
+    limit: int = LIMIT
+    matches: int = 0
+    plan: str = ""
+    plan_lines: list[str] = field(default_factory=list)
+    deep_plan_lines: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    deep_cursor: str | None = None
+
+    def args(self) -> list[str]:
+        return ["list", "--json", *filter_args(self.filters), "--sort", self.sort,
+                *(["--limit", str(self.limit)] if self.limit != LIMIT else [])]  # fmt: skip
+
+
+_OPTIONS = {
+    "client": "--client", "client_name": "--client-name", "project": "--project",
+    "billable": "--billable", "status": "--status", "approval": "--approval",
+    "reimbursement": "--reimbursement", "min_amount": "--min", "max_amount": "--max",
+    "date_from": "--from", "date_to": "--to", "created_from": "--created-from",
+    "created_to": "--created-to", "search": "--search", "currency": "--currency",
+}  # fmt: skip
+
+
+def filter_args(f: Filters) -> list[str]:
+    args = [arg for c in f.category for arg in ("-c", c)]
+    args += [arg for t in f.tags for arg in ("-t", t)]
+    for name, option in _OPTIONS.items():
+        value = getattr(f, name)
+        if value is not None:
+            args += [option, value]
+    return args + ["--all-tags"] * f.all_tags + ["--deleted"] * f.deleted
+
+
+def _busiest(conn: sqlite3.Connection, column: str, rank: int) -> int:
+    """The id of the `rank`-th most used client or project (a typical large one)."""
+    row = conn.execute(
+        f"SELECT {column} FROM expenses WHERE {column} NOT NULL GROUP BY {column} "
+        f"ORDER BY count(*) DESC, {column} LIMIT 1 OFFSET ?", [rank]
+    ).fetchone()  # fmt: skip
+    return int(row[0])
+
+
+def make_cases(conn: sqlite3.Connection) -> list[Case]:
+    client = conn.execute("SELECT name FROM clients WHERE id = ?",
+                          [_busiest(conn, "client_id", 9)]).fetchone()[0]  # fmt: skip
+    project = conn.execute("SELECT name FROM projects WHERE id = ?",
+                           [_busiest(conn, "project_id", 9)]).fetchone()[0]  # fmt: skip
+    F = Filters
+    cases = [
+        Case("none (default -created)"),
+        Case("-c Meals", F(category=("Meals",))),
+        Case("-c Travel -c Software", F(category=("Travel", "Software"))),
+        Case(f"--client '{client}'", F(client=client)),
+        Case("--client-name northwind", F(client_name="northwind")),
+        Case(f"-p '{project}'", F(project=project)),
+        Case("--billable true", F(billable="true")),
+        Case("--status invoiced", F(status="invoiced")),
+        Case("--approval pending", F(approval="pending")),
+        Case("--reimbursement pending", F(reimbursement="pending")),
+        Case("--min 100 --max 200", F(min_amount="100", max_amount="200")),
+        Case("--from/--to one week", F(date_from="2024-03-04", date_to="2024-03-10")),
+        Case("--from/--to two years", F(date_from="2023-01-01", date_to="2024-12-31")),
+        Case("--created-from/--created-to one month",
+             F(created_from="2025-06-01", created_to="2025-06-30")),
+        Case("-s lunch (common)", F(search="lunch")),
+        Case("-s zeppelin (rare)", F(search="zeppelin")),
+        Case("-s ax (2 chars, common)", F(search="ax")),
+        Case("-s ze (2 chars, rare)", F(search="ze")),
+        Case("-t recurring (common)", F(tags=("recurring",))),
+        Case(f"-t {RARE_TAG} (rare)", F(tags=(RARE_TAG,))),
+        Case("-t client-visit -t urgent --all-tags",
+             F(tags=("client-visit", "urgent"), all_tags=True)),
+        Case("--currency JPY", F(currency="JPY")),
+        Case("--deleted", F(deleted=True)),
+    ]  # fmt: skip
+    for sort in ("amount", "date", "created", "updated", "id"):
+        for descending in (False, True):
+            key = f"-{sort}" if descending else sort
+            if key != "-created":  # the default: already the first case
+                cases.append(Case(f"--sort {key}", sort=key))
+    return cases
+
+
+# --- plans ---------------------------------------------------------------------------------
+def _query(store: Store, case: Case) -> Any:
+    """The ExpenseQuery `list_page` builds (it fetches limit + 1 to see if more follow)."""
+    sort, descending = parse_sort(case.sort)
+    base = replace(build_query(store, case.filters), sort=sort, descending=descending)
+    return base, replace(base, limit=case.limit + 1)
+
+
+def _plan_tree(store: Store, sql: str, params: list[Any]) -> list[tuple[str, bool]]:
+    """EXPLAIN QUERY PLAN lines, each marked True when it belongs to the page subquery."""
+    rows = store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    parents = {row[0]: row[1] for row in rows}
+    details = {row[0]: row[3] for row in rows}
+    marked = []
+    for node, _, _, detail in rows:
+        inner, up = False, parents[node]
+        while up in details:
+            inner = inner or details[up].startswith("LIST SUBQUERY")
+            up = parents[up]
+        marked.append((detail, inner))
+    return marked
+
+
+def _indent(store: Store, sql: str, params: list[Any]) -> list[str]:
+    rows = store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    depth = {0: -1}
+    lines = []
+    for node, parent, _, detail in rows:
+        depth[node] = depth.get(parent, -1) + 1
+        lines.append("  " * depth[node] + detail)
+    return lines
+
+
+def analyse(store: Store, case: Case, query: Any, deep: bool) -> None:
+    plan = store.plan(query)
+    sql, params = build_select(query, plan)
+    lines = _plan_tree(store, sql, params)
+    assert [d for d, _ in lines] == store.explain(query)  # the store's own view agrees
+    where = "deep" if deep else "first"
+    rowid_walk = plan.kind == "walk" and SORT_COLUMNS[query.sort] == "id"
+    driver = next((d for d, inner in lines if inner and re.match(r"(SCAN|SEARCH) e\b", d)), "")
+    for detail, inner in lines:
+        if re.fullmatch(r"SCAN (e|expenses)", detail) and not rowid_walk:
+            case.flags.append(f"{where}: full scan of expenses")
+        if inner and "USE TEMP B-TREE" in detail and plan.kind == "walk":
+            case.flags.append(f"{where}: {detail} in a walk")
+    wanted = index_for(plan, query)
+    if wanted and not re.search(rf"INDEX {wanted}\b", driver):
+        case.flags.append(f"{where}: walk meant {wanted}, planner chose `{driver}`")
+    if deep:
+        case.deep_plan_lines = _indent(store, sql, params)
+        return
+    used = re.search(r"INDEX (\w+)", driver)
+    case.plan = f"{plan.kind}: {plan.link or plan.source or ''} ({used.group(1) if used else driver})"
+    case.plan = case.plan.replace(": (", ": ").replace(" ()", "")
+    case.plan_lines = _indent(store, sql, params)
+
+
+def prepare(store: Store, case: Case) -> None:
+    """Count the matches, find the row 90 % deep, make its cursor, analyse both plans."""
+    base, query = _query(store, case)
+    plan = store.plan(query)
+    everything, params = build_select(replace(query, limit=None), plan)
+    case.matches = store.conn.execute(f"SELECT count(*) FROM ({everything})", params).fetchone()[0]
+    analyse(store, case, query, deep=False)
+    depth = int(case.matches * 0.9)
+    if depth < 1:
+        return
+    sql, params = build_select(replace(query, limit=1, offset=depth - 1), plan)
+    row = dict(zip(("id", "sort_value"), _id_and_sort(store, sql, params), strict=True))
+    case.deep_cursor = encode_cursor(base, row)
+    after = decode_cursor(base, case.deep_cursor)
+    analyse(store, case, replace(query, after=after), deep=True)
+
+
+def _id_and_sort(store: Store, sql: str, params: list[Any]) -> tuple[Any, Any]:
+    cursor = store.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    record = dict(zip(names, cursor.fetchone(), strict=True))
+    return record["id"], record["sort_value"]
+
+
+# --- timing --------------------------------------------------------------------------------
+@dataclass
+class Command:
+    key: str
+    argv: list[str]
+    samples: list[float] = field(default_factory=list)
+    rows: int | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def _run(command: Command, exe: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([exe, *command.argv], env=env, capture_output=True, check=False)
+    elapsed = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise SystemExit(f"`expense {' '.join(command.argv)}` exited {done.returncode}:\n"
+                         f"{done.stderr.decode(errors='replace')}")  # fmt: skip
+    if command.rows is None and command.argv[0] in ("list", "show"):
+        data = json.loads(done.stdout)["data"]
+        command.rows = len(data) if isinstance(data, list) else 1
+    return elapsed
+
+
+def measure(commands: list[Command], exe: str, env: dict[str, str], runs: int) -> None:
+    """One warm-up pass, then `runs` rounds in shuffled order; the baseline thrice a round."""
+    baseline = commands[0]
+    order = list(commands[1:])
+    rng = random.Random(SEED)
+    for command in commands:
+        _run(command, exe, env)
+    for round_no in range(1, runs + 1):
+        rng.shuffle(order)
+        third = max(1, len(order) // 3)
+        started = time.perf_counter()
+        for index, command in enumerate(order):
+            if index % third == 0:
+                baseline.samples.append(_run(baseline, exe, env))
+            command.samples.append(_run(command, exe, env))
+        print(f"  round {round_no}/{runs}: {time.perf_counter() - started:.0f} s", flush=True)
+
+
+# --- report --------------------------------------------------------------------------------
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def _ratio(value: float | None, base: float) -> str:
+    if value is None:
+        return "–"
+    text = f"{value / base:.2f}×"
+    return f"**{text}**" if value / base > BAR else text
+
+
+def render(result: dict[str, Any]) -> str:
+    base = result["version_ms"]
+    lines = [
+        f"Measured {result['when']} on {result['machine']}; book of {result['rows']:,} "
+        f"expenses ({result['book_mb']:,} MB); medians of {result['runs']} runs "
+        f"(baseline: {result['baseline_samples']} runs).",
+        "",
+        f"Baseline `expense --version`: **{base:.0f} ms**. Bar: ≤ {BAR}× = {BAR * base:.0f} ms. "
+        f"`list --json` on an empty book: {_ms(result['empty_ms'])} ms "
+        f"({_ratio(result['empty_ms'], base)}).",
+        "",
+        "| case | matches | first page ms | deep page ms | first × | deep × | plan | flags |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for c in result["cases"]:
+        flags = "; ".join(dict.fromkeys(c["flags"])) or ""
+        lines.append(
+            f"| `{c['name']}` | {c['matches']:,} | {_ms(c['first_ms'])} | {_ms(c['deep_ms'])} "
+            f"| {_ratio(c['first_ms'], base)} | {_ratio(c['deep_ms'], base)} | {c['plan']} "
+            f"| {flags} |"
+        )
+    lines += ["", *_extras(result, base), *_misses(result, base)]
+    return "\n".join(lines)
+
+
+def _extras(result: dict[str, Any], base: float) -> list[str]:
+    off, key, show = result["offset_ms"], result["keyset_ms"], result["show_ms"]
+    return [
+        "| other | ms | × |",
+        "|---|---:|---:|",
+        f"| `show {result['show_id']} --json` | {_ms(show)} | {_ratio(show, base)} |",
+        f"| `list --json --limit 200 --page {result['page']}` (OFFSET {result['offset']:,}) "
+        f"| {_ms(off)} | {_ratio(off, base)} |",
+        f"| `list --json --limit 200 --cursor …` (keyset, same rows) | {_ms(key)} "
+        f"| {_ratio(key, base)} |",
+        "",
+    ]
+
+
+def _misses(result: dict[str, Any], base: float) -> list[str]:
+    over = [c for c in result["cases"]
+            if max(c["first_ms"] or 0, c["deep_ms"] or 0) > BAR * base or c["flags"]]  # fmt: skip
+    if not over:
+        return ["Every case is within the bar and no plan is flagged."]
+    lines = ["Cases over the bar or with a flagged plan (plan of the first page):", ""]
+    for c in over:
+        lines += [f"- `{c['name']}` — first {_ms(c['first_ms'])} ms, deep "
+                  f"{_ms(c['deep_ms'])} ms", "", "  ```"]  # fmt: skip
+        lines += [f"  {line}" for line in c["plan_lines"]] + ["  ```"]
+    return lines
+
+
+def render_growth() -> str:
+    results = sorted(
+        (json.loads(p.read_text()) for p in DATA.glob("results-*.json")), key=lambda r: r["rows"]
+    )
+    if len(results) < 2:
+        return "Run the benchmark at two sizes (e.g. `--rows 100000`) to fill this table."
+    sizes = [f"{r['rows']:,}" for r in results]
+    head = "| case | " + " | ".join(f"first ms @ {s}" for s in sizes) + " | "
+    head += " | ".join(f"deep ms @ {s}" for s in sizes) + " |"
+    lines = [
+        "Medians in ms (ratio to `expense --version` of the same run in brackets).",
+        "",
+        head,
+        "|---|" + "---:|" * (2 * len(results)),
+        "| `expense --version` | " + " | ".join(_ms(r["version_ms"]) for r in results)
+        + " | " + " | ".join("" for _ in results) + " |",
+    ]
+    names = [c["name"] for c in results[-1]["cases"]]
+    for name in names:
+        cells = []
+        for which in ("first_ms", "deep_ms"):
+            for r in results:
+                found = next((c for c in r["cases"] if c["name"] == name), None)
+                value = found and found[which]
+                cells.append("–" if not value else f"{value:.0f} ({value / r['version_ms']:.2f}×)")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _replace_block(text: str, tag: str, heading: str, body: str) -> str:
+    begin, end = f"<!-- {tag} BEGIN -->", f"<!-- {tag} END -->"
+    block = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        return head + block + rest.split(end, 1)[1]
+    return text.rstrip("\n") + f"\n\n## {heading}\n\n{block}\n"
+
+
+def write_doc(result: dict[str, Any]) -> None:
+    text = DOC.read_text() if DOC.exists() else "# Performance\n"
+    rows = result["rows"]
+    text = _replace_block(text, f"bench-list rows={rows}", f"list at {rows:,} rows",
+                          render(result))  # fmt: skip
+    text = _replace_block(text, "bench-growth", "growth", render_growth())
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(text)
+    print(f"updated {DOC.relative_to(ROOT)}")
+
+
+# --- main ----------------------------------------------------------------------------------
+def _expense_exe() -> str:
+    beside = Path(sys.executable).parent / "expense"
+    found = str(beside) if beside.exists() else shutil.which("expense")
+    if not found:
+        raise SystemExit("no `expense` command: install the project (pip install -e .)")
+    return found
+
+
+def _empty_book() -> Path:
+    path = DATA / "empty.db"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        Store.open(path).close()
+    return path
+
+
+def _commands(store: Store, cases: list[Case], rows: int) -> dict[str, Command]:
+    commands = {"version": Command("version", ["--version"])}
+    for index, case in enumerate(cases):
+        commands[f"first {index}"] = Command(f"first {index}", case.args())
+        if case.deep_cursor:
+            commands[f"deep {index}"] = Command(
+                f"deep {index}", [*case.args(), "--cursor", case.deep_cursor])
+    show_id = store.conn.execute(
+        "SELECT min(id) FROM expenses WHERE id >= ? AND deleted_at IS NULL", [rows // 2]
+    ).fetchone()[0]  # fmt: skip
+    commands["show"] = Command("show", ["show", str(show_id), "--json"])
+    page = max(2, round(rows * 0.9 / 200))
+    offset_case = Case("offset", limit=200)
+    commands["offset"] = Command("offset", [*offset_case.args(), "--page", str(page)])
+    base, query = _query(store, offset_case)
+    sql, params = build_select(replace(query, limit=1, offset=(page - 1) * 200 - 1),
+                               store.plan(query))  # fmt: skip
+    row = dict(zip(("id", "sort_value"), _id_and_sort(store, sql, params), strict=True))
+    commands["keyset"] = Command("keyset", [*offset_case.args(), "--cursor",
+                                            encode_cursor(base, row)])  # fmt: skip
+    return commands
+
+
+def _machine() -> str:
+    return (f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="expenses in the book")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command")
+    parser.add_argument("--book", type=Path, help="use this book (built there if absent)")
+    parser.add_argument("--no-doc", action="store_true", help="do not update the doc")
+    args = parser.parse_args()
+    book, built = ensure_book(args.book or DATA / f"book-{args.rows}.db", args.rows,
+                              explicit=args.book is not None)  # fmt: skip
+    store = Store.open(book)
+    rows = store.conn.execute("SELECT count(*) FROM expenses").fetchone()[0]
+    print("preparing cases (counts, deep cursors, plans)", flush=True)
+    cases = make_cases(store.conn)
+    for case in cases:
+        prepare(store, case)
+    commands = _commands(store, cases, rows)
+    show_id = int(commands["show"].argv[1])
+    page = int(commands["offset"].argv[-1])
+    store.close()
+    env = {**os.environ, "EXPENSE_DB": str(book), "NO_COLOR": "1"}
+    exe = _expense_exe()
+    empty = Command("empty", ["list", "--json"])
+    print(f"timing {len(commands) + 1} commands x {args.runs} runs with {exe}", flush=True)
+    measure([*commands.values()], exe, env, args.runs)
+    measure([Command("v", ["--version"]), empty], exe,
+            {**env, "EXPENSE_DB": str(_empty_book())}, args.runs)  # fmt: skip
+    result = _result(args, book, rows, built, cases, commands, empty)
+    result.update(show_id=show_id, page=page, offset=(page - 1) * 200)
+    (DATA / f"results-{rows}.json").write_text(json.dumps(result, indent=1))
+    print(render(result))
+    if not args.no_doc:
+        write_doc(result)
+
+
+def _result(args: argparse.Namespace, book: Path, rows: int, built: float | None,
+            cases: list[Case], commands: dict[str, Command], empty: Command) -> dict[str, Any]:
+    def med(key: str) -> float | None:
+        return commands[key].median if key in commands else None
+
+    return {
+        "rows": rows, "runs": args.runs, "when": date.today().isoformat(),
+        "machine": _machine(), "build_seconds": built,
+        "book_mb": round(book.stat().st_size / 2**20),
+        "version_ms": commands["version"].median,
+        "baseline_samples": len(commands["version"].samples),
+        "empty_ms": empty.median, "show_ms": med("show"), "offset_ms": med("offset"),
+        "keyset_ms": med("keyset"),
+        "cases": [
+            {**{k: v for k, v in asdict(c).items() if k not in ("filters", "deep_cursor")},
+             "args": c.args(), "first_ms": med(f"first {i}"), "deep_ms": med(f"deep {i}"),
+             "first_rows": commands[f"first {i}"].rows}
+            for i, c in enumerate(cases)
+        ],
+    }  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

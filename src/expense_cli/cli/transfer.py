@@ -1,0 +1,262 @@
+"""`report`, `export` and `import`: totals, and data out of and into the book."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from expense_cli.cli.context import open_store
+from expense_cli.cli.formats import RecordFormat, chosen
+from expense_cli.cli.lazy import lazy
+from expense_cli.cli.listing import (
+    AllTagsFilter,
+    ApprovalFilter,
+    BillableFilter,
+    CategoryFilter,
+    ClientFilter,
+    ClientNameFilter,
+    CreatedFromFilter,
+    CreatedToFilter,
+    CurrencyFilter,
+    DeletedFilter,
+    FromFilter,
+    MaxFilter,
+    MinFilter,
+    ProjectFilter,
+    ReimbursementFilter,
+    SearchFilter,
+    StatusFilter,
+    TagFilter,
+    ToFilter,
+    filters,
+)
+from expense_cli.cli.options import JsonOpt
+
+render = lazy("expense_cli.cli.render")
+listing = lazy("expense_cli.domain.listing")
+reports = lazy("expense_cli.domain.reports")
+ledger = lazy("expense_cli.domain.ledger")
+transfer = lazy("expense_cli.domain.transfer")
+
+
+class GroupBy(StrEnum):
+    CATEGORY = "category"
+    CLIENT = "client"
+    PROJECT = "project"
+    TAG = "tag"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    NDJSON = "ndjson"
+    LEDGER = "ledger"
+    BEANCOUNT = "beancount"
+
+
+class ImportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    NDJSON = "ndjson"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("export")(export)
+    app.command("import")(import_file)
+
+
+def report(
+    ctx: typer.Context,
+    by: Annotated[
+        list[GroupBy] | None, typer.Option("--by", help="Grouping; give two for two levels.")
+    ] = None,
+    chart: Annotated[bool, typer.Option("--chart", help="Draw bars beside the totals.")] = False,
+    category: CategoryFilter = None,
+    client: ClientFilter = None,
+    client_name: ClientNameFilter = None,
+    project: ProjectFilter = None,
+    billable: BillableFilter = None,
+    status: StatusFilter = None,
+    approval: ApprovalFilter = None,
+    reimbursement: ReimbursementFilter = None,
+    min_amount: MinFilter = None,
+    max_amount: MaxFilter = None,
+    date_from: FromFilter = None,
+    date_to: ToFilter = None,
+    created_from: CreatedFromFilter = None,
+    created_to: CreatedToFilter = None,
+    search: SearchFilter = None,
+    tag: TagFilter = None,
+    all_tags: AllTagsFilter = False,
+    currency: CurrencyFilter = None,
+    deleted: DeletedFilter = False,
+    fmt: Annotated[
+        RecordFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Totals and counts per group and currency (currencies are never added together).
+
+    Example: expense report --by month --by category --from 2026-01-01 --to 2026-12-31
+    """
+    wanted = filters(
+        category, client, client_name, project, billable, status, approval, reimbursement,
+        min_amount, max_amount, date_from, date_to, created_from, created_to, search, tag,
+        all_tags, currency, deleted,
+    )  # fmt: skip
+    groups = [g.value for g in by or [GroupBy.CATEGORY]]
+    rows = reports.report(open_store(ctx), wanted, groups)
+    if chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope([row.to_json() for row in rows]))
+    else:
+        render.report_table(rows, groups, reports.grand_totals(rows), chart)
+
+
+def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> int:
+    if kind is ExportFormat.JSON:
+        return render.write_json_list(expenses, {"limit": None, "next_cursor": None}, out)  # type: ignore[no-any-return]
+    if kind is ExportFormat.NDJSON:
+        return render.write_ndjson(expenses, out)  # type: ignore[no-any-return]
+    if kind is ExportFormat.CSV:
+        return render.write_delimited(expenses, False, out)  # type: ignore[no-any-return]
+    count = 0
+    opened: set[str] = set()
+    entries = (
+        ledger.ledger_entries(expenses, account)
+        if kind is ExportFormat.LEDGER
+        else ledger.beancount_entries(expenses, account, opened)
+    )
+    for entry in entries:
+        out.write(entry)  # type: ignore[attr-defined]
+        count += 1
+    if kind is ExportFormat.BEANCOUNT:
+        out.write(ledger.beancount_opens(opened))  # type: ignore[attr-defined]
+    return count
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Export format.", case_sensitive=False)
+    ] = ExportFormat.CSV,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (atomically); - or none: stdout."),
+    ] = None,
+    account: Annotated[
+        str, typer.Option("--account", help="Account credited in ledger/beancount output.")
+    ] = "Assets:Cash",
+    category: CategoryFilter = None,
+    client: ClientFilter = None,
+    client_name: ClientNameFilter = None,
+    project: ProjectFilter = None,
+    billable: BillableFilter = None,
+    status: StatusFilter = None,
+    approval: ApprovalFilter = None,
+    reimbursement: ReimbursementFilter = None,
+    min_amount: MinFilter = None,
+    max_amount: MaxFilter = None,
+    date_from: FromFilter = None,
+    date_to: ToFilter = None,
+    created_from: CreatedFromFilter = None,
+    created_to: CreatedToFilter = None,
+    search: SearchFilter = None,
+    tag: TagFilter = None,
+    all_tags: AllTagsFilter = False,
+    currency: CurrencyFilter = None,
+    deleted: DeletedFilter = False,
+) -> None:
+    """Export expenses (streamed, oldest first) as csv, json, ndjson, ledger or beancount.
+
+    Example: expense export -f beancount -o expenses.beancount --from 2026-01-01
+    """
+    wanted = filters(
+        category, client, client_name, project, billable, status, approval, reimbursement,
+        min_amount, max_amount, date_from, date_to, created_from, created_to, search, tag,
+        all_tags, currency, deleted,
+    )  # fmt: skip
+    store = open_store(ctx)
+    if output is None or str(output) == "-":
+        _write(listing.iter_all(store, wanted, "date"), fmt, sys.stdout, account)
+        return
+    temp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with temp.open("w", encoding="utf-8", newline="") as out:
+            total = listing.count(store, wanted) if sys.stderr.isatty() else None
+            with render.progress("Exporting", total) as advance:
+                expenses = _counted(listing.iter_all(store, wanted, "date"), advance)
+                count = _write(expenses, fmt, out, account)
+        temp.replace(output)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    render.stderr_line(f"exported {count} expenses to {output}")
+
+
+def _counted(expenses: object, advance: object) -> object:
+    for expense in expenses:  # type: ignore[attr-defined]
+        advance(1)  # type: ignore[operator]
+        yield expense
+
+
+def import_file(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="File to import (- for stdin).", show_default=False)],
+    fmt: Annotated[
+        ImportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, json or ndjson (default: from the extension).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate everything, write nothing.")
+    ] = False,
+    create_missing: Annotated[
+        bool, typer.Option("--create-missing", help="Create unknown categories, clients, projects.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import expenses all or nothing: every row is validated first; known uids are skipped.
+
+    Example: expense import expenses.csv --dry-run
+    """
+    kind = fmt or _guess(file)
+    store = open_store(ctx)
+    stream = sys.stdin if str(file) == "-" else _open(file)
+    with stream, render.progress("Importing") as advance:
+        result = transfer.import_rows(
+            store, transfer.READERS[kind.value](stream), create_missing=create_missing,
+            dry_run=dry_run, progress=advance,
+        )  # fmt: skip
+    if as_json:
+        render.write_json(render.envelope(result.to_json()))
+    else:
+        verb = "would import" if result.dry_run else "imported"
+        print(f"{verb} {result.imported} expenses, skipped {result.skipped} already in the book")
+
+
+def _guess(file: Path) -> ImportFormat:
+    suffix = file.suffix.lower().lstrip(".")
+    return ImportFormat(suffix) if suffix in ImportFormat._value2member_map_ else ImportFormat.CSV
+
+
+def _open(file: Path) -> object:
+    from expense_cli.errors import NotFoundError
+
+    try:
+        return file.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise NotFoundError(f"no file {file}") from None
+    except OSError as exc:
+        raise NotFoundError(f"cannot read {file}: {exc.strerror}") from None
