@@ -1,29 +1,33 @@
 """The root of the command tree: global options and the `expense` entry point.
 
 The callback stores settings in `ctx.obj` and opens nothing, so `--help` and `--version`
-never touch the disk; commands import their modules' heavy parts only when they run.
+never touch the disk. Typer builds the Click command of every registered command on each
+run (signatures, type hints, parameters: most of the start-up time), so `main()` registers
+only the command being run; `--help`, completion and unknown names get the whole tree.
 """
 
-from __future__ import annotations
-
+import importlib
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from expense_cli import __version__
-from expense_cli.cli import book, catalog, expenses, listing, transfer
 from expense_cli.cli.context import AppState
 from expense_cli.cli.errors import AppTyper
 
-app = AppTyper(
-    name="expense",
-    help="Track freelance expenses in one local SQLite file.\n\n"
-    'Example: expense add "Train to Berlin" 45.10 -c Travel',
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# command → the cli module that registers it, in the order `--help` lists them
+COMMANDS = {
+    "add": "expenses", "show": "expenses", "edit": "expenses", "delete": "expenses",
+    "restore": "expenses", "tag": "expenses", "attach": "expenses", "detach": "expenses",
+    "clone": "expenses", "invoice": "expenses", "uninvoice": "expenses", "list": "listing",
+    "categories": "catalog", "clients": "catalog", "projects": "catalog", "report": "transfer",
+    "export": "transfer", "import": "transfer", "config": "book", "demo": "book", "db": "book",
+}  # fmt: skip
+_GLOBAL_FLAGS = ("--debug",)
+_GLOBAL_VALUES = ("--db",)
 
 
 def _version(value: bool) -> None:
@@ -32,17 +36,12 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option(
-            "--db",
-            help="Book file (default: $EXPENSE_DB, else the user data dir).",
-            dir_okay=True,
-            show_default=False,
-        ),
+        typer.Option("--db", help="Book file (default: $EXPENSE_DB, else the user data dir).",
+                     show_default=False),
     ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
@@ -50,18 +49,53 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
-) -> None:
+) -> None:  # fmt: skip
     ctx.obj = AppState(db=db, debug=debug)
 
 
-expenses.register(app)
-listing.register(app)
-app.add_typer(catalog.categories, name="categories")
-app.add_typer(catalog.clients, name="clients")
-app.add_typer(catalog.projects, name="projects")
-transfer.register(app)
-book.register(app)
+def build_app(only: str | None = None) -> AppTyper:
+    """The command tree: every command, or only `only` ("" for none: `--version`)."""
+    app = AppTyper(
+        name="expense",
+        help="Track freelance expenses in one local SQLite file.\n\n"
+        'Example: expense add "Train to Berlin" 45.10 -c Travel',
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    modules = dict.fromkeys(COMMANDS.values()) if only is None else dict.fromkeys(
+        [COMMANDS[only]] if only else []
+    )  # fmt: skip
+    for module in modules:
+        importlib.import_module(f"expense_cli.cli.{module}").register(app, only)
+    return app
+
+
+def invoked_command(args: list[str]) -> str | None:
+    """The command `args` run ("" for `--version`), or None when the whole tree is needed."""
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return None  # shell completion walks the whole tree
+    values = iter(args)
+    for arg in values:
+        if arg in _GLOBAL_VALUES:
+            next(values, None)
+        elif arg in _GLOBAL_FLAGS or arg.startswith(tuple(f"{v}=" for v in _GLOBAL_VALUES)):
+            continue
+        elif arg == "--version":
+            return ""
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the whole tree, built on first use (tests, documentation)."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    build_app(invoked_command(sys.argv[1:]))(prog_name="expense")

@@ -1,7 +1,5 @@
 """Book-level commands: `config` and `db` maintenance."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -23,10 +21,13 @@ reports = lazy("expense_cli.domain.reports")
 db = AppTyper(help="Maintenance of the book file: path, check, backup.", no_args_is_help=True)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("config")(config)
-    app.command("demo")(demo)
-    app.add_typer(db, name="db")
+def register(app: typer.Typer, only: str | None = None) -> None:
+    if only in (None, "config"):
+        app.command("config")(config)
+    if only in (None, "demo"):
+        app.command("demo")(demo)
+    if only in (None, "db"):
+        app.add_typer(db, name="db")
 
 
 def config(

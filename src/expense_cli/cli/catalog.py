@@ -1,7 +1,5 @@
 """`categories`, `clients` and `projects`: the book's catalogue."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -53,18 +51,24 @@ ReimbursementDefault = Annotated[
 CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code, e.g. EUR.")]
 
 
-def _category_row(c: Category) -> list[object]:
+def _category_row(c: "Category") -> list[object]:
     unit = f"{c.unit_price} per {c.unit_name}" if c.unit_name else ""
     return [c.id, c.name, c.basis.value, unit, c.default_approval.value,
             c.default_reimbursement.value, "yes" if c.archived else ""]  # fmt: skip
 
 
-def _client_row(c: Client) -> list[object]:
+def _client_row(c: "Client") -> list[object]:
     return [c.id, c.name, c.currency, "yes" if c.archived else ""]
 
 
-def _project_row(p: Project) -> list[object]:
+def _project_row(p: "Project") -> list[object]:
     return [p.id, p.name, p.client.name, "yes" if p.archived else ""]
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    for name, group in (("categories", categories), ("clients", clients), ("projects", projects)):
+        if only in (None, name):
+            app.add_typer(group, name=name)
 
 
 # categories ---------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Commands on single expenses: add, show, edit, delete, restore, tag, attach, detach,
 clone, invoice, uninvoice."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -42,11 +40,12 @@ compose = lazy("expense_cli.domain.compose")
 _NEGATIVE_OK = {"ignore_unknown_options": True}
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, only: str | None = None) -> None:
     for command in (add, show, edit, delete, restore, tag, attach, detach, clone, invoice,
                     uninvoice):  # fmt: skip
-        settings = _NEGATIVE_OK if command is add else None
-        app.command(context_settings=settings)(command)
+        if only in (None, command.__name__):
+            settings = _NEGATIVE_OK if command is add else None
+            app.command(context_settings=settings)(command)
 
 
 def add(

@@ -1,7 +1,5 @@
 """`list`: filters, sorting and pagination, in every format."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
@@ -74,7 +72,7 @@ def filters(
     reimbursement: Reimbursement | None, min_amount: str | None, max_amount: str | None,
     date_from: str | None, date_to: str | None, created_from: str | None, created_to: str | None,
     search: str | None, tag: list[str] | None, all_tags: bool, currency: str | None, deleted: bool,
-) -> Filters:  # fmt: skip
+) -> "Filters":  # fmt: skip
     return use.Filters(
         category=tuple(category or ()), client=client, client_name=client_name, project=project,
         billable=billable, status=status, approval=approval and approval.value,
@@ -85,7 +83,7 @@ def filters(
     )  # fmt: skip
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, only: str | None = None) -> None:
     app.command("list")(list_expenses)
 
 
@@ -147,7 +145,7 @@ def list_expenses(
     _page(result, kind, quiet)
 
 
-def _stream(expenses: Iterator[Expense], kind: str, quiet: bool) -> None:
+def _stream(expenses: "Iterator[Expense]", kind: str, quiet: bool) -> None:
     if quiet:
         for expense in expenses:
             print(expense.id)
@@ -161,7 +159,7 @@ def _stream(expenses: Iterator[Expense], kind: str, quiet: bool) -> None:
         render.expense_table(list(expenses))
 
 
-def _page(result: Page, kind: str, quiet: bool) -> None:
+def _page(result: "Page", kind: str, quiet: bool) -> None:
     if kind == "json" and not quiet:
         pagination: dict[str, object] = {"limit": result.limit, "next_cursor": result.next_cursor}
         if result.page is not None:

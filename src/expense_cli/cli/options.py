@@ -1,7 +1,5 @@
 """Options shared by several commands, as `Annotated` aliases, and name completion."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`report`, `export` and `import`: totals, and data out of and into the book."""
 
-from __future__ import annotations
-
 import os
 import sys
 from enum import StrEnum
@@ -67,10 +65,10 @@ class ImportFormat(StrEnum):
     NDJSON = "ndjson"
 
 
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)
-    app.command("export")(export)
-    app.command("import")(import_file)
+def register(app: typer.Typer, only: str | None = None) -> None:
+    for name, command in (("report", report), ("export", export), ("import", import_file)):
+        if only in (None, name):
+            app.command(name)(command)
 
 
 def report(

@@ -216,8 +216,9 @@ def decode_cursor(query: ExpenseQuery, cursor: str) -> tuple[Any, int]:
 
 def check_paging(paging: Paging) -> int:
     """The page size, once `--cursor`, `--page`, `--all` and `--limit` are known to fit."""
-    chosen = [name for name, on in (("--cursor", paging.cursor), ("--page", paging.page),
-                                    ("--all", paging.all)) if on]  # fmt: skip
+    given = (("--cursor", paging.cursor is not None), ("--page", paging.page is not None),
+             ("--all", paging.all))  # fmt: skip
+    chosen = [name for name, on in given if on]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} exclude each other")
     limit = paging.limit if paging.limit is not None else DEFAULT_LIMIT
@@ -234,7 +235,7 @@ def list_page(store: Store, filters: Filters, paging: Paging) -> Page:
     limit = check_paging(paging)
     with store.read():
         query = replace(build_query(store, filters), sort=sort, descending=descending)
-        after = decode_cursor(query, paging.cursor) if paging.cursor else None
+        after = decode_cursor(query, paging.cursor) if paging.cursor is not None else None
         offset = (paging.page - 1) * limit if paging.page else None
         fetched = list(
             store.iter_expenses(replace(query, limit=limit + 1, after=after, offset=offset))
