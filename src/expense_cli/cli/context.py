@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import typer
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from expense_cli.store import Store
@@ -27,7 +26,15 @@ def default_db_path() -> Path:
     return user_data_path("expense", appauthor=False) / "expenses.db"
 
 
-def db_path(ctx: typer.Context) -> Path:
+class Ctx(Protocol):
+    """What commands need of a Click/Typer context (also the root from `find_root()`)."""
+
+    obj: Any
+
+    def call_on_close(self, f: Callable[[], Any]) -> Any: ...
+
+
+def db_path(ctx: Ctx) -> Path:
     """`--db`, else `$EXPENSE_DB`, else the per-user data directory."""
     state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
     if state.db is not None:
@@ -37,7 +44,7 @@ def db_path(ctx: typer.Context) -> Path:
     return default_db_path()
 
 
-def open_store(ctx: typer.Context) -> Store:
+def open_store(ctx: Ctx) -> Store:
     """The book for this command, closed when the command ends."""
     from expense_cli.domain.book import open_book
 

@@ -73,7 +73,7 @@ def filters(
     date_from: str | None, date_to: str | None, created_from: str | None, created_to: str | None,
     search: str | None, tag: list[str] | None, all_tags: bool, currency: str | None, deleted: bool,
 ) -> "Filters":  # fmt: skip
-    return use.Filters(
+    wanted: Filters = use.Filters(
         category=tuple(category or ()), client=client, client_name=client_name, project=project,
         billable=billable, status=status, approval=approval and approval.value,
         reimbursement=reimbursement and reimbursement.value, min_amount=min_amount,
@@ -81,6 +81,7 @@ def filters(
         created_to=created_to, search=search, tags=tuple(tag or ()), all_tags=all_tags,
         currency=currency, deleted=deleted,
     )  # fmt: skip
+    return wanted
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:

@@ -4,7 +4,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -249,7 +249,7 @@ def _guess(file: Path) -> ImportFormat:
     return ImportFormat(suffix) if suffix in ImportFormat._value2member_map_ else ImportFormat.CSV
 
 
-def _open(file: Path) -> object:
+def _open(file: Path) -> TextIO:
     from expense_cli.errors import NotFoundError
 
     try:

@@ -45,7 +45,10 @@ def _strict_iso(text: str) -> date:
 
 
 def _dateutil(text: str, order: DateOrder) -> tuple[date, str | None]:
-    from dateutil.parser import ParserError, parse  # ~50 ms: only for non-ISO input
+    from dateutil.parser import (  # type: ignore[import-untyped]  # ~50 ms: non-ISO only
+        ParserError,
+        parse,
+    )
 
     if _YEAR_FIRST.match(text):
         order = DateOrder.YMD  # a leading 4-digit year reads year-month-day in every order

@@ -60,7 +60,7 @@ def _resolved(store: Store, find: Any, ref: str | None, **kw: Any) -> Any:
         return ref.strip().casefold()
 
 
-def _attempt(parse: Any, raw: str | None, *args: Any) -> Any:
+def _attempt(parse: Any, raw: Any, *args: Any) -> Any:
     if raw is None:
         return None
     try:

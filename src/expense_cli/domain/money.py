@@ -55,7 +55,8 @@ def parse_amount(text: str, digits: int) -> int:
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > digits:
         raise InvalidValue(f"{text!r} has more than {digits} decimal places for this currency")
-    return int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
+    scale: int = 10**digits
+    return int(whole) * scale + int(fraction.ljust(digits, "0") or "0")
 
 
 def format_minor(minor: int, digits: int) -> str:
@@ -112,7 +113,8 @@ def units_amount(units: Decimal, unit_price: Decimal, digits: int) -> int:
 
 def amount_key(minor: int, digits: int) -> int:
     """Minor units scaled to 4 places: one integer order for amounts of every currency."""
-    return minor * 10 ** (MAX_MINOR_DIGITS - digits)
+    scale: int = 10 ** (MAX_MINOR_DIGITS - digits)
+    return minor * scale
 
 
 def parse_bound(text: str) -> int:

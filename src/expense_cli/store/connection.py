@@ -28,7 +28,7 @@ def _create_file(path: Path) -> None:
     os.close(fd)
 
 
-def _lower(value: object) -> object:
+def _lower(value: str | None) -> str | None:
     """Case-insensitive search for every script (SQLite's own lower() is ASCII-only)."""
     return value.lower() if isinstance(value, str) else value
 
