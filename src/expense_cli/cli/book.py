@@ -130,4 +130,5 @@ def demo(
     page = listing.list_page(store, listing.Filters(), listing.Paging(limit=15))
     render.expense_table(page.expenses)
     rows = reports.report(store, listing.Filters(), ["category"])
-    render.report_table(rows, ["category"], reports.grand_totals(rows), chart=True)
+    totals = reports.grand_totals(store, listing.Filters())
+    render.report_table(rows, ["category"], totals, chart=True)

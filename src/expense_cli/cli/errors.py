@@ -55,7 +55,7 @@ def _printable(value: str) -> str:
 
 def _field(name: str) -> str:
     """`line 3.amount` (the JSON key of an import error) reads `line 3: amount` for people."""
-    return name.replace(".", ": ", 1) if name.startswith("line ") else name
+    return name.replace(".", ": ", 1) if name.startswith(("line ", "expense ")) else name
 
 
 def report(error: ExpenseError, *, as_json: bool) -> None:
@@ -91,6 +91,11 @@ def translate_errors(command: F) -> F:
             raise typer.Exit(exit_code(exc)) from None
         except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
             raise
+        except UnicodeEncodeError:
+            # An argument with undecodable bytes (a lone surrogate) reached a filter.
+            usage = UsageError("an argument is not valid UTF-8 text")
+            report(usage, as_json=_wants_json(kwargs))
+            raise typer.Exit(ExitCode.USAGE) from None
         except BrokenPipeError:
             sys.stderr.close()  # `expense list | head`: the reader left; not an error
             raise typer.Exit(ExitCode.OK) from None

@@ -38,8 +38,10 @@ def envelope(data: Any, pagination: dict[str, Any] | None = None) -> dict[str, A
 
 
 def neutralise(value: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading `'` (SPEC §4)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (SPEC §4).
+    A cell that already reads `'=…` gets one more, so `import` (which removes one `'`
+    before a formula character) restores every value exactly."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
 
 
 def _cell(column: str, value: Any) -> str:

@@ -111,11 +111,12 @@ def report(
         all_tags, currency, deleted,
     )  # fmt: skip
     groups = [g.value for g in by or [GroupBy.CATEGORY]]
-    rows = reports.report(open_store(ctx), wanted, groups)
+    store = open_store(ctx)
+    rows = reports.report(store, wanted, groups)
     if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope([row.to_json() for row in rows]))
     else:
-        render.report_table(rows, groups, reports.grand_totals(rows), chart)
+        render.report_table(rows, groups, reports.grand_totals(store, wanted), chart)
 
 
 def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> int:

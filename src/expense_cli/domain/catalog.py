@@ -28,6 +28,11 @@ def _is_id(ref: str) -> bool:
     return ref.isascii() and ref.isdigit()
 
 
+def _id(ref: str) -> int:
+    """An all-digit reference as an id; one too long for 64 bits names nothing (-1)."""
+    return int(ref) if len(ref) <= 19 else -1
+
+
 def _missing(miss: Miss, field: str, message: str) -> Exception:
     if miss is Miss.FILTER:
         return UsageError(f"--{field.replace('_', '-')}: {message}")
@@ -40,7 +45,7 @@ def find_category(
     store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "category"
 ) -> Category:
     ref = ref.strip()
-    row = store.category(int(ref)) if _is_id(ref) else store.category_named(ref)
+    row = store.category(_id(ref)) if _is_id(ref) else store.category_named(ref)
     if row is None:
         raise _missing(miss, field, f"no category {ref!r} (see `expense categories`)")
     return rows.category(row)
@@ -48,7 +53,7 @@ def find_category(
 
 def find_client(store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "client") -> Client:
     ref = ref.strip()
-    row = store.client(int(ref)) if _is_id(ref) else store.client_named(ref)
+    row = store.client(_id(ref)) if _is_id(ref) else store.client_named(ref)
     if row is None:
         raise _missing(miss, field, f"no client {ref!r} (see `expense clients`)")
     return rows.client(row)
@@ -65,7 +70,7 @@ def find_project(
     client given beside it picks one."""
     ref = ref.strip()
     if _is_id(ref):
-        row = store.project(int(ref))
+        row = store.project(_id(ref))
         if row is None:
             raise _missing(miss, field, f"no project {ref!r} (see `expense projects`)")
         return rows.project(row)

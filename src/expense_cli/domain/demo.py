@@ -11,6 +11,7 @@ from expense_cli.domain.compose import Clock, ExpenseInput
 from expense_cli.domain.expenses import add_expense, invoice
 from expense_cli.errors import ConflictError
 from expense_cli.store import Store
+from expense_cli.store.schema import DEFAULT_CATEGORIES
 
 _MONTHLY = (
     ("Coworking membership", "Rent", "189.00", None, None),
@@ -36,7 +37,7 @@ def fill(store: Store, today: date, progress: Callable[[int], None] | None = Non
     rnd = random.Random(2026)
     clock = Clock()
     with store.write():
-        if not store.is_empty():
+        if not store.is_empty(len(DEFAULT_CATEGORIES)):
             raise ConflictError(
                 "demo fills only a new, empty book; use --db with a new path",
                 {"db": "not empty"},

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from expense_cli.domain.models import Expense
 
 _LEDGER_UNSAFE = re.compile(r"[:;\s]+")
-_BEAN_COMPONENT = re.compile(r"[^A-Za-z0-9-]+")
+_BEAN_COMPONENT = re.compile(r"[^\w-]|_")
 _BEAN_TAG = re.compile(r"[^A-Za-z0-9\-_/.]+")
 
 
@@ -28,9 +28,11 @@ def _ledger_tag(tag: str) -> str:
 def ledger_entries(expenses: Iterable[Expense], account: str = "Assets:Cash") -> Iterator[str]:
     """Transactions for ledger-cli and hledger (`YYYY-MM-DD payee`, two-space separators)."""
     for e in expenses:
-        lines = [f"{e.date.isoformat()} {e.description}", f"    ; uid: {e.uid}"]
-        if e.tags:
-            lines.append("    ; :" + ":".join(_ledger_tag(t) for t in e.tags) + ":")
+        # An empty code keeps a payee starting with *, ! or ( from reading as status/code.
+        code = "() " if e.description.startswith(("*", "!", "(")) else ""
+        lines = [f"{e.date.isoformat()} {code}{e.description}", f"    ; uid: {e.uid}"]
+        # One `; name:` line per tag: both ledger (metadata) and hledger (tags) read it.
+        lines += [f"    ; {_ledger_tag(t)}:" for t in e.tags]
         lines.append(f"    {_ledger_account(e.category.name)}  {e.amount} {e.currency}")
         lines.append(f"    {account}")
         yield "\n".join(lines) + "\n\n"
@@ -40,10 +42,10 @@ def beancount_account(name: str, root: str = "Expenses") -> str:
     """Each component capitalised, spaces as `-`, only letters, digits and `-`."""
     parts = []
     for part in name.split(":"):
-        clean = _BEAN_COMPONENT.sub("-", "-".join(part.split())).strip("-") or "Other"
-        clean = clean[0].upper() + clean[1:]
-        if not clean[0].isalpha():
-            clean = "X" + clean
+        clean = re.sub("-+", "-", _BEAN_COMPONENT.sub("-", "-".join(part.split()))).strip("-")
+        clean = (clean or "Other")[0].upper() + (clean or "Other")[1:]
+        if not (clean[0].isupper() or clean[0].isdigit()):
+            clean = "X" + clean  # components start with an upper-case letter or a digit
         parts.append(clean)
     return ":".join([root, *parts]) if root else ":".join(parts)
 

@@ -32,6 +32,7 @@ SORT_ALIASES = {
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+MAX_PAGE = 2**62 // MAX_LIMIT  # the offset must stay a 64-bit SQLite integer
 _AMOUNT_BOUND = r"^[0-9]{1,12}(\.[0-9]+)?$"
 
 
@@ -224,8 +225,8 @@ def check_paging(paging: Paging) -> int:
     limit = paging.limit if paging.limit is not None else DEFAULT_LIMIT
     if not 1 <= limit <= MAX_LIMIT:
         raise _usage("--limit", f"must be 1–{MAX_LIMIT}, got {limit}")
-    if paging.page is not None and paging.page < 1:
-        raise _usage("--page", f"pages start at 1, got {paging.page}")
+    if paging.page is not None and not 1 <= paging.page <= MAX_PAGE:
+        raise _usage("--page", f"pages are 1–{MAX_PAGE}, got {paging.page}")
     return limit
 
 
@@ -247,10 +248,15 @@ def list_page(store: Store, filters: Filters, paging: Paging) -> Page:
 
 
 def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator[Expense]:
-    """Every matching expense, streamed (for `list --all` and `export`)."""
+    """Every matching expense, streamed (for `list --all` and `export`). Filters are checked
+    now, before the caller writes anything; rows are read later, in one snapshot."""
     field, descending = parse_sort(sort)
+    query = replace(build_query(store, filters), sort=field, descending=descending)
+    return _stream(store, query)
+
+
+def _stream(store: Store, query: ExpenseQuery) -> Iterator[Expense]:
     with store.read():
-        query = replace(build_query(store, filters), sort=field, descending=descending)
         for row in store.iter_expenses(query):
             yield rows.expense(row)
 

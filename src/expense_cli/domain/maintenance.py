@@ -17,13 +17,13 @@ def check(store: Store) -> dict[str, int]:
         for number, message in enumerate(store.integrity_problems(), start=1):
             problems[f"integrity {number}"] = message
         for row in store.link_problems():
-            problems[f"expense {row['id']}"] = row["problem"]
+            problems[f"expense {row['id']}.{row['field']}"] = row["problem"]
         checked = 0
         for row in store.unit_rows():
             checked += 1
             expected = units_amount(Decimal(row["units"]), Decimal(row["unit_price"]), row["scale"])
             if expected != row["amount_minor"]:
-                problems[f"expense {row['id']}"] = "amount does not equal units × unit price"
+                problems[f"expense {row['id']}.amount"] = "does not equal units × unit price"
         counts = store.counts()
     if problems:
         raise ValidationError(problems, f"the book has {len(problems)} problem(s)")

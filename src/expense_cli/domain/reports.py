@@ -105,12 +105,14 @@ def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) ->
     return result
 
 
-def grand_totals(rows: Sequence[ReportRow]) -> dict[str, tuple[int, str]]:
-    """Total row per currency of a report (never across currencies)."""
+def grand_totals(store: Store, filters: Filters) -> dict[str, tuple[int, str]]:
+    """The total row per currency: every matching expense once (a report by tag counts an
+    expense in each of its tags' groups, so its rows do not add up to the total)."""
+    with store.read():
+        rows = store.report_rows(build_query(store, filters), ())
     sums: dict[str, list[Any]] = {}
     for row in rows:
-        entry = sums.setdefault(row.currency, [0, []])
-        entry[0] += row.count
-        digits = len(row.total.partition(".")[2])
-        entry[1].append((int(row.total.replace(".", "")), digits))
+        entry = sums.setdefault(row["currency"], [0, []])
+        entry[0] += row["n"]
+        entry[1].append((row["total"], row["scale"]))
     return {c: (n, format_minor(*sum_minor(a))) for c, (n, a) in sorted(sums.items())}

@@ -21,7 +21,8 @@ KEY_MAX = 255
 def _forbidden(char: str, multiline: bool) -> bool:
     if multiline and char in "\n\t":
         return False
-    return char in BIDI_OVERRIDES or unicodedata.category(char) == "Cc"
+    # Cs: lone surrogates, how Python passes undecodable argv bytes; they are not text.
+    return char in BIDI_OVERRIDES or unicodedata.category(char) in ("Cc", "Cs")
 
 
 def clean_text(value: str, max_len: int, *, multiline: bool = False, what: str = "text") -> str:

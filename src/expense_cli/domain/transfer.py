@@ -29,8 +29,8 @@ Row = tuple[int, dict[str, Any]]
 
 # readers ------------------------------------------------------------------------------
 def _unneutralise(value: str) -> str:
-    """Undo the export's formula guard: one `'` before a formula character."""
-    if value.startswith("'") and value[1:2] and value[1] in "=+-@\t\r":
+    """Undo the export's formula guard: one `'` from quotes that lead to a formula character."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
         return value[1:]
     return value
 

@@ -41,6 +41,12 @@ def is_file_problem(exc: BaseException) -> bool:
     return any(word in text for word in _FILE_PROBLEMS)
 
 
+def fits(row_id: int) -> bool:
+    """Ids are SQLite integers: anything outside 64 bits cannot exist (and must not reach
+    the driver, which raises OverflowError)."""
+    return -(2**63) <= row_id < 2**63
+
+
 class StoreBase:
     """Holds the connection; reads run as they come, every write in `BEGIN IMMEDIATE`."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from expense_cli.store.base import StoreBase
+from expense_cli.store.base import StoreBase, fits
 
 _CATEGORY_COLUMNS = frozenset(
     {"name", "name_key", "basis", "unit_name", "unit_price", "default_approval",
@@ -44,6 +44,8 @@ class CatalogQueries(StoreBase):
         return self._all(f"SELECT * FROM categories {where} ORDER BY name_key, id")
 
     def category(self, category_id: int) -> dict[str, Any] | None:
+        if not fits(category_id):
+            return None
         return self._one("SELECT * FROM categories WHERE id = ?", [category_id])
 
     def category_named(self, name: str) -> dict[str, Any] | None:
@@ -70,6 +72,8 @@ class CatalogQueries(StoreBase):
         return self._all(f"SELECT * FROM clients {where} ORDER BY name_key, id")
 
     def client(self, client_id: int) -> dict[str, Any] | None:
+        if not fits(client_id):
+            return None
         return self._one("SELECT * FROM clients WHERE id = ?", [client_id])
 
     def client_named(self, name: str) -> dict[str, Any] | None:
@@ -93,6 +97,8 @@ class CatalogQueries(StoreBase):
         return self._all(f"{_PROJECT_SELECT} {where} ORDER BY p.name_key, c.name_key, p.id")
 
     def project(self, project_id: int) -> dict[str, Any] | None:
+        if not fits(project_id):
+            return None
         return self._one(f"{_PROJECT_SELECT} WHERE p.id = ?", [project_id])
 
     def projects_named(self, name: str) -> list[dict[str, Any]]:
@@ -115,16 +121,14 @@ class CatalogQueries(StoreBase):
         """Expenses whose client is not their project's, or whose currency is not their
         client's."""
         return self._all(
-            """SELECT e.id, CASE
-                   WHEN p.id IS NOT NULL AND (e.client_id IS NULL OR e.client_id != p.client_id)
-                       THEN 'client is not the client of its project'
-                   ELSE 'currency differs from its client''s currency' END AS problem
-               FROM expenses e
-               LEFT JOIN projects p ON p.id = e.project_id
-               LEFT JOIN clients c ON c.id = e.client_id
-               WHERE (p.id IS NOT NULL AND (e.client_id IS NULL OR e.client_id != p.client_id))
-                  OR (c.id IS NOT NULL AND c.currency != e.currency)
-               ORDER BY e.id"""
+            """SELECT e.id, 'client' AS field, 'is not the client of its project' AS problem
+               FROM expenses e JOIN projects p ON p.id = e.project_id
+               WHERE e.client_id IS NULL OR e.client_id != p.client_id
+               UNION ALL
+               SELECT e.id, 'currency', 'differs from its client''s currency ' || c.currency
+               FROM expenses e JOIN clients c ON c.id = e.client_id
+               WHERE c.currency != e.currency
+               ORDER BY 1, 2"""
         )
 
     def unit_rows(self) -> list[dict[str, Any]]:
@@ -139,8 +143,12 @@ class CatalogQueries(StoreBase):
             t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables
         }
 
-    def is_empty(self) -> bool:
-        return not any(
+    def is_empty(self, category_count: int) -> bool:
+        """No expense, client or project, and only the categories a new book starts with."""
+        if any(
             self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
             for table in ("expenses", "clients", "projects")
-        )
+        ):
+            return False
+        row = self.conn.execute("SELECT count(*), max(id) FROM categories").fetchone()
+        return tuple(row) == (category_count, category_count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from expense_cli.store.base import StoreBase
+from expense_cli.store.base import StoreBase, fits
 from expense_cli.store.listing import (
     _RANGES,
     CLIENTS_NAMED,
@@ -34,10 +34,15 @@ TAG_SEPARATOR = "\x1f"  # tags cannot hold control characters, so this never spl
 class ExpenseQueries(StoreBase):
     def expense(self, expense_id: int) -> dict[str, Any] | None:
         """One expense row, deleted or not; the caller decides what a deleted one means."""
+        if not fits(expense_id):
+            return None
         sql, params = build_select(ExpenseQuery(ids=(expense_id,), include_deleted=True))
         return self._one(sql, params)
 
     def expenses_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        ids = [i for i in ids if fits(i)]
+        if not ids:
+            return {}
         sql, params = build_select(ExpenseQuery(ids=tuple(ids), include_deleted=True))
         return {row["id"]: row for row in self._all(sql, params)}
 

@@ -297,10 +297,9 @@ def build_report(q: ExpenseQuery, by: tuple[str, ...]) -> tuple[str, list[Any]]:
     tag_name = ", min(t.tag) AS tag_name" if "tag" in by else ""
     join = "\nLEFT JOIN expense_tags t ON t.expense_id = e.id" if "tag" in by else ""
     where = ("\nWHERE " + "\n  AND ".join(w.clauses)) if w.clauses else ""
-    groups = ", ".join(f"g{i}" for i in range(len(by)))
-    sql = (
-        f"SELECT {', '.join(keys)}, e.currency, e.scale, count(*) AS n,"
-        f" sum(e.amount_minor) AS total{tag_name}\nFROM expenses e{join}{where}"
-        f"\nGROUP BY {groups}, e.currency, e.scale"
+    columns = ", ".join(
+        [*keys, "e.currency", "e.scale", "count(*) AS n", "sum(e.amount_minor) AS total"]
     )
+    groups = ", ".join([*(f"g{i}" for i in range(len(by))), "e.currency", "e.scale"])
+    sql = f"SELECT {columns}{tag_name}\nFROM expenses e{join}{where}\nGROUP BY {groups}"
     return sql, w.params
