@@ -18,7 +18,10 @@ demo_book = lazy("expense_cli.domain.demo")
 listing = lazy("expense_cli.domain.listing")
 reports = lazy("expense_cli.domain.reports")
 
-db = AppTyper(help="Maintenance of the book file: path, check, backup.", no_args_is_help=True)
+db = AppTyper(
+    help="Maintenance of the book file: path, check, backup.\n\nExample: expense db check",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:

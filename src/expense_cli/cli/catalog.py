@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 output = lazy("expense_cli.cli.output")
 use = lazy("expense_cli.domain.catalog")
 
-categories = AppTyper(help="Categories: list, add, edit, archive, delete.", no_args_is_help=False)
-clients = AppTyper(help="Clients: list, add, edit, archive.")
-projects = AppTyper(help="Projects: list, add, edit, archive.")
+categories = AppTyper()
+clients = AppTyper()
+projects = AppTyper()
 
 NameArg = Annotated[str, typer.Argument(help="Name.", show_default=False)]
 CategoryRef = Annotated[

@@ -69,10 +69,14 @@ def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None =
             count += 1
         return count
     writer = csv.writer(out, lineterminator="\n")
+    # With "\n" line ends, the csv module would leave a lone CR unquoted and readers would
+    # split the row there: such a (rare) row is written fully quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(FLAT_COLUMNS)
     for expense in expenses:
         row = flat_row(expense)
-        writer.writerow([_cell(c, row[c]) for c in FLAT_COLUMNS])
+        cells = [_cell(c, row[c]) for c in FLAT_COLUMNS]
+        (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
         count += 1
     return count
 

@@ -202,11 +202,12 @@ def encode_cursor(query: ExpenseQuery, last: dict[str, Any]) -> str:
 
 def decode_cursor(query: ExpenseQuery, cursor: str) -> tuple[Any, int]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        padded = (cursor + "=" * (-len(cursor) % 4)).encode("ascii")
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True)  # no silent skipping
         payload = json.loads(raw)
         value, last_id = payload["k"]
         scope = payload["q"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError):
         raise _usage("--cursor", "not a cursor printed by `expense list`") from None
     if scope != _scope(query):
         raise _usage("--cursor", "this cursor was made for another sort or other filters")

@@ -1,0 +1,400 @@
+"""Pinned query plans for `list` (SPEC §8: every list query plan free of full-table scans;
+§3: keyset pagination stays fast at any depth).
+
+The store picks a `Plan` for each resolved `ExpenseQuery` (`store.listing`):
+- `walk` reads the partial `live_<sort>` index, or `live_<link>_<sort>` when one category,
+  client or project is filtered, in sort order from the keyset position; the LIMIT stops it.
+  Its page query must therefore never sort (`USE TEMP B-TREE FOR ORDER BY`).
+- `set` starts from a small set found through an index (tags, the FTS5 search table, a range
+  or equality index, the deleted index) and sorts only that set.
+`SMALL_SET` decides between them from a bounded count; tests force each kind by patching it
+(0: walk wherever possible; huge: a set wherever a filter can seed one).
+
+What counts as a full-table scan here is a `SCAN` of `expenses` (alias `e`) or `expense_tags`
+without an index. One exception, documented where it is allowed: `--sort id` walks the
+table's own rowid b-tree, which EXPLAIN prints as a bare `SCAN e`. That *is* the id index,
+read in order and stopped by the LIMIT after one page, so it is allowed for the id sort
+only, and only inside a LIMIT-bound page query or for `--all` (which reads every row anyway).
+`SCAN clients` (a `--client-name` substring over the small clients table) and the FTS5
+virtual table (`SCAN expense_search VIRTUAL TABLE INDEX …:M…`, a MATCH) are not expense
+scans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from expense_cli.domain.catalog import add_client, add_project, find_category
+from expense_cli.domain.compose import Clock, ExpenseInput
+from expense_cli.domain.expenses import add_expense, delete_expenses, invoice
+from expense_cli.domain.models import Approval, Reimbursement
+from expense_cli.store import Store, listing
+from expense_cli.store import expenses as store_expenses
+from expense_cli.store.listing import SORT_COLUMNS, ExpenseQuery, Plan, build_select, index_for
+
+SORTS = ("amount", "date", "created", "updated", "id")
+START = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
+ROWS = 300
+FORCE = {"walk": 0, "set": 10**9}
+BARE_SCAN = re.compile(r"^SCAN (e|expenses|t|expense_tags)$")
+# Filters that can seed a `set` plan (a range on the sort column itself narrows the walk).
+SET_SOURCES = {
+    "two categories": "category_id",
+    "client name": "client_name",
+    "billable": "billable",
+    "status": "billing_status",
+    "approval": "approval_status",
+    "reimbursement": "reimbursement_status",
+    "currency": "currency",
+    "date range": "date",
+    "created range": "created_at",
+    "amount range": "amount_key",
+    "search": "search",
+    "tag": "tags",
+    "all tags": "tags",
+    "deleted": "deleted",
+}
+# The index (or virtual table) a `set` plan starts from, by source.
+SET_INDEX = {
+    "tags": "expense_tags_by_tag",
+    "search": "expense_search VIRTUAL TABLE INDEX",
+    "deleted": "deleted_expenses",
+    "date": "live_date",
+    "created_at": "live_created_at",
+    "amount_key": "live_amount_key",
+    "billable": "live_by_billable",
+    "billing_status": "live_by_billing_status",
+    "approval_status": "live_by_approval_status",
+    "reimbursement_status": "live_by_reimbursement_status",
+    "currency": "live_by_currency",
+    "category_id": "expenses_by_category",
+    "client_name": "expenses_by_client",
+}
+
+
+# the book ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Book:
+    store: Store
+    ids: dict[str, int]  # category, client and project ids by name
+
+
+def _fill(store: Store) -> dict[str, int]:
+    """300 expenses over 3 categories, 2 currencies, 2 clients with projects, tags, notes,
+    invoiced, pending and deleted ones, with tied dates, amounts and timestamps."""
+    add_client(store, "Acme")
+    add_client(store, "Tokyo KK", "JPY")
+    add_project(store, "Web", "Acme")
+    add_project(store, "Mobile", "Tokyo KK")
+    categories = ("Travel", "Meals", "Software")
+    ids = []
+    for i in range(ROWS):
+        links: dict[str, Any] = {}
+        if i % 5 == 0:
+            links = {"client": "Tokyo KK", "amount": str(100 * (i % 17))}
+        elif i % 7 == 0:
+            links = {"project": "Web", "billable": True, "amount": f"{i % 23}.50"}
+        else:
+            links = {"amount": f"{i % 40}.00"}
+        if i % 11 == 0:
+            links |= {"approval": Approval.PENDING, "reimbursement": Reimbursement.PENDING}
+        tags = ("common",) + (("rare",) if i % 40 == 3 else ()) + (("odd",) if i % 2 else ())
+        inp = ExpenseInput(
+            description=f"item {i} lunch" if i % 3 else f"item {i} hotel",
+            category=categories[i % 3], date=f"2025-0{1 + i % 9}-1{i % 10}", tags=tags,
+            notes="note about the trip" if i % 4 == 0 else None, **links,
+        )  # fmt: skip
+        ids.append(add_expense(store, inp, clock=Clock(START + timedelta(seconds=i // 3))).id)
+    billable = [ids[i] for i in range(ROWS) if i % 7 == 0 and i % 5 != 0]
+    invoice(store, billable[:10], ref="INV-1", clock=Clock(START + timedelta(days=1)))
+    delete_expenses(store, ids[1:30:4], force=True, clock=Clock(START + timedelta(days=2)))
+    found = {name: find_category(store, name).id for name in categories}
+    for row in store.conn.execute("SELECT id, name FROM clients"):
+        found[row[1]] = row[0]
+    for row in store.conn.execute("SELECT id, name FROM projects"):
+        found[row[1]] = row[0]
+    return found
+
+
+@pytest.fixture(scope="module")
+def plan_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Book]:
+    path: Path = tmp_path_factory.mktemp("plans") / "b.db"
+    store = Store.open(path)
+    try:
+        yield Book(store, _fill(store))
+    finally:
+        store.close()
+
+
+def _filters(ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Every documented list filter, as the domain resolves it for the store."""
+    return {
+        "none": {},
+        "one category": {"category_ids": (ids["Travel"],)},
+        "two categories": {"category_ids": (ids["Travel"], ids["Meals"])},
+        "client": {"client_id": ids["Tokyo KK"]},
+        "project": {"project_id": ids["Web"]},
+        "client name": {"client_name": "acm"},
+        "billable": {"billable": True},
+        "status": {"billing_status": "invoiced"},
+        "approval": {"approval_status": "pending"},
+        "reimbursement": {"reimbursement_status": "pending"},
+        "currency": {"currency": "JPY"},
+        "date range": {"date_from": "2025-02-01", "date_to": "2025-05-31"},
+        "created range": {
+            "created_from": "2025-01-01T09:00:10.000000Z",
+            "created_to": "2025-01-01T09:01:00.999999Z",
+        },
+        "amount range": {"min_amount_key": 50_000, "max_amount_key": 300_000},
+        "search": {"search": "lunch"},
+        "short search": {"search": "tr"},
+        "tag": {"tag_keys": ("rare",)},
+        "all tags": {"tag_keys": ("rare", "odd"), "all_tags": True},
+        "deleted": {"only_deleted": True},
+    }
+
+
+FILTER_NAMES = list(_filters(dict.fromkeys(("Travel", "Meals", "Tokyo KK", "Web"), 0)))
+
+
+@pytest.fixture(params=list(FORCE))
+def forced(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Force `walk` (SMALL_SET = 0) or `set` (SMALL_SET huge) plans wherever possible."""
+    _force(monkeypatch, FORCE[request.param])
+    return str(request.param)
+
+
+def _force(monkeypatch: pytest.MonkeyPatch, small_set: int) -> None:
+    # `store.expenses` imported the name, so both modules are patched.
+    monkeypatch.setattr(listing, "SMALL_SET", small_set)
+    monkeypatch.setattr(store_expenses, "SMALL_SET", small_set)
+
+
+# explaining ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Explained:
+    plan: Plan
+    lines: list[str]  # every detail line, in order
+    page: list[str]  # the detail lines of the LIMIT-bound page subquery (empty for --all)
+
+
+def _explain(store: Store, q: ExpenseQuery) -> Explained:
+    """The plan tree of exactly the SQL the store runs for `q`, checked against
+    `Store.explain`, with the inner page query (`WHERE e.id IN (SELECT … LIMIT ?)`) apart."""
+    plan = store.plan(q)
+    sql, params = build_select(q, plan)
+    rows = store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    lines = [row[3] for row in rows]
+    assert lines == store.explain(q)
+    page: list[str] = []
+    if q.limit is not None:
+        roots = [row[0] for row in rows if row[3].startswith("LIST SUBQUERY") and row[1] == 0]
+        assert len(roots) == 1, lines
+        inside = set(roots)
+        for node, parent, _, detail in rows:
+            if parent in inside:
+                inside.add(node)
+                page.append(detail)
+    return Explained(plan, lines, page)
+
+
+def _expense_access(lines: list[str]) -> list[str]:
+    return [line for line in lines if re.match(r"^(SCAN|SEARCH) e\b", line)]
+
+
+def _uses_index(lines: list[str], name: str) -> bool:
+    return any(re.search(rf"USING (COVERING )?INDEX {re.escape(name)}\b", line) for line in lines)
+
+
+def _rowid_walk(lines: list[str]) -> bool:
+    return any(
+        line == "SCAN e" or line.startswith("SEARCH e USING INTEGER PRIMARY KEY (rowid<")
+        or line.startswith("SEARCH e USING INTEGER PRIMARY KEY (rowid>")
+        for line in lines
+    )  # fmt: skip
+
+
+def _queries(book: Book, filter_name: str, sort: str) -> Iterator[tuple[str, ExpenseQuery]]:
+    """First and deep page in both directions; the deep keyset is a real row's position."""
+    base = ExpenseQuery(sort=sort, **_filters(book.ids)[filter_name])
+    for descending in (False, True):
+        q = replace(base, descending=descending, limit=51)
+        yield f"{'-' if descending else ''}{sort} first page", q
+        rows = list(book.store.iter_expenses(replace(q, limit=None)))
+        assert rows, f"{filter_name}: the book has no row for this filter"
+        middle = rows[len(rows) // 2]
+        after = (middle["sort_value"], middle["id"])
+        yield f"{'-' if descending else ''}{sort} deep page", replace(q, after=after)
+
+
+def _expected_kind(filter_name: str, sort: str, forced: str) -> str:
+    if filter_name == "deleted":
+        return "set"  # the deleted index is the only way in, whatever SMALL_SET says
+    source = SET_SOURCES.get(filter_name)
+    if forced == "walk" or source is None or source == SORT_COLUMNS[sort]:
+        return "walk"
+    return "set"
+
+
+def _violations(name: str, q: ExpenseQuery, x: Explained, kind: str) -> list[str]:
+    """Everything wrong with one plan; `scope` is the page subquery, or the whole `--all`."""
+    found = []
+    column = SORT_COLUMNS[q.sort]
+    scope = x.page if q.limit is not None else x.lines
+    if x.plan.kind != kind:
+        found.append(f"{name}: {x.plan.kind} plan, expected {kind}")
+    for line in x.lines:
+        # The id sort's rowid walk, and only there: see the module docstring.
+        if BARE_SCAN.match(line) and not (q.sort == "id" and line == "SCAN e" and line in scope):
+            found.append(f"{name}: full scan {line!r}")
+    if x.plan.kind == "walk":
+        if "USE TEMP B-TREE FOR ORDER BY" in scope:
+            found.append(f"{name}: the walk sorts instead of reading its index in order")
+        if column == "id":
+            link_index = x.plan.link and f"expenses_by_{x.plan.link.removesuffix('_id')}"
+            if not (_rowid_walk(scope) or (link_index and _uses_index(scope, link_index))):
+                found.append(f"{name}: id walk reads neither the rowid nor its link index")
+        else:
+            expected = index_for(x.plan, q)
+            assert expected is not None
+            if not _uses_index(_expense_access(scope), expected):
+                found.append(f"{name}: walk does not read {expected}")
+    else:
+        assert x.plan.source is not None
+        seed = SET_INDEX[x.plan.source]
+        if not any(seed in line for line in scope):
+            found.append(f"{name}: set plan does not start from {seed}")
+        if x.plan.source == "search" and not any(":M" in line for line in scope):
+            found.append(f"{name}: search does not use the FTS5 MATCH")
+    return found
+
+
+# the plans ----------------------------------------------------------------------------
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("filter_name", FILTER_NAMES)
+def test_page_plans_never_scan_the_table_and_walk_their_index(
+    plan_book: Book, forced: str, filter_name: str, sort: str
+) -> None:
+    kind = _expected_kind(filter_name, sort, forced)
+    problems = []
+    for name, q in _queries(plan_book, filter_name, sort):
+        x = _explain(plan_book.store, q)
+        problems += _violations(f"[{filter_name}] {name}", q, x, kind)
+        assert x.page, "a LIMIT-bound list must find its page in a subquery"
+    assert problems == []
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("filter_name", FILTER_NAMES)
+def test_all_plans_stream_in_index_order_without_scanning(
+    plan_book: Book, forced: str, filter_name: str, sort: str
+) -> None:
+    """`list --all` and `export`: one pass, no LIMIT; a walk reads its index in order, and
+    `--all --sort id` reads the rowid b-tree (every row is the answer)."""
+    kind = _expected_kind(filter_name, sort, forced)
+    problems = []
+    for descending in (False, True):
+        q = ExpenseQuery(sort=sort, descending=descending, **_filters(plan_book.ids)[filter_name])
+        x = _explain(plan_book.store, q)
+        problems += _violations(f"[{filter_name}] --all {'-' * descending}{sort}", q, x, kind)
+    assert problems == []
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("filter_name", FILTER_NAMES)
+def test_walk_and_set_plans_return_the_same_pages(
+    plan_book: Book, monkeypatch: pytest.MonkeyPatch, filter_name: str, sort: str
+) -> None:
+    """A plan changes how rows are found, never which rows or in what order."""
+    for _, q in _queries(plan_book, filter_name, sort):
+        pages = []
+        for small_set in FORCE.values():
+            _force(monkeypatch, small_set)
+            rows = plan_book.store.iter_expenses(replace(q, limit=20))
+            pages.append([(row["sort_value"], row["id"]) for row in rows])
+        assert pages[0] == pages[1]
+        assert pages[0] == sorted(pages[0], reverse=q.descending)
+        if q.after is not None:
+            assert all((key > q.after) if not q.descending else (key < q.after) for key in pages[0])
+
+
+@pytest.mark.parametrize(
+    ("filters", "link"),
+    [({}, None), ({"category_ids": "Travel"}, "category_id"), ({"client_id": "Acme"}, "client_id"),
+     ({"project_id": "Web"}, "project_id"),
+     ({"project_id": "Web", "client_id": "Acme"}, "project_id")],
+)  # fmt: skip
+@pytest.mark.parametrize("sort", SORTS)
+def test_walk_plans_name_the_live_index_of_their_sort_and_link(
+    plan_book: Book, filters: dict[str, str], link: str | None, sort: str
+) -> None:
+    resolved: dict[str, Any] = {}
+    for key, name in filters.items():
+        value = plan_book.ids[name]
+        resolved[key] = (value,) if key == "category_ids" else value
+    q = ExpenseQuery(sort=sort, limit=51, **resolved)
+    plan = plan_book.store.plan(q)
+    assert (plan.kind, plan.link) == ("walk", link)
+    column = SORT_COLUMNS[sort]
+    if column == "id":
+        assert index_for(plan, q) is None
+    elif link is None:
+        assert index_for(plan, q) == f"live_{column}"
+    else:
+        assert index_for(plan, q) == f"live_{link.removesuffix('_id')}_{column}"
+
+
+def test_set_plans_have_no_walk_index(plan_book: Book) -> None:
+    q = ExpenseQuery(tag_keys=("rare",), limit=51)
+    plan = plan_book.store.plan(q)
+    assert plan.kind == "set"
+    assert index_for(plan, q) is None
+
+
+def test_small_set_is_the_largest_set_a_plan_sorts(
+    plan_book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    q = ExpenseQuery(tag_keys=("rare",), limit=51)
+    size = len(list(plan_book.store.iter_expenses(replace(q, limit=None))))
+    assert 0 < size < ROWS // 10
+    live_tagged = plan_book.store.conn.execute(
+        "SELECT count(*) FROM expense_tags WHERE tag_key = 'rare'"
+    ).fetchone()[0]  # the bounded count is over tags, deleted expenses included
+    _force(monkeypatch, live_tagged)
+    assert plan_book.store.plan(q).kind == "set"
+    _force(monkeypatch, live_tagged - 1)
+    assert plan_book.store.plan(q).kind == "walk"
+
+
+def test_the_default_small_set_picks_a_set_for_a_rare_filter(plan_book: Book) -> None:
+    assert plan_book.store.plan(ExpenseQuery(tag_keys=("rare",), limit=51)).kind == "set"
+    assert plan_book.store.plan(ExpenseQuery(search="hotel", limit=51)).kind == "set"
+    assert plan_book.store.plan(ExpenseQuery(limit=51)).kind == "walk"
+
+
+@pytest.mark.parametrize("filter_name", FILTER_NAMES)
+def test_the_counts_that_choose_a_plan_do_not_scan_either(
+    plan_book: Book, forced: str, filter_name: str
+) -> None:
+    """`Store.plan` runs bounded counts; each of them must use an index too."""
+    seen: list[str] = []
+    conn = plan_book.store.conn
+    conn.set_trace_callback(seen.append)
+    try:
+        q = ExpenseQuery(sort="id", limit=51, **_filters(plan_book.ids)[filter_name])
+        plan_book.store.plan(q)  # sorted by id, so no range is the sort's own
+    finally:
+        conn.set_trace_callback(None)
+    counts = [sql for sql in seen if sql.startswith("SELECT")]  # not FTS5's own statements
+    if SET_SOURCES.get(filter_name) not in (None, "deleted"):
+        assert counts, "a filter that can seed a set is counted first"
+    for sql in counts:
+        lines = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        assert not any(BARE_SCAN.match(line) for line in lines), (sql, lines)
