@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import traceback
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, TypeVar
@@ -101,6 +100,8 @@ def translate_errors(command: F) -> F:
             raise typer.Exit(ExitCode.OK) from None
         except Exception as exc:
             if _debug(kwargs):
+                import traceback  # linecache and tokenize: only with --debug
+
                 traceback.print_exc()
             internal = ExpenseError(f"internal error: {type(exc).__name__}: {exc}")
             report(internal, as_json=_wants_json(kwargs))

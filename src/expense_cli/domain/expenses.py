@@ -3,10 +3,8 @@ inside one `BEGIN IMMEDIATE` transaction, so a failed command writes nothing."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -96,6 +94,8 @@ def _fingerprint(
         "reimbursement": inp.reimbursement,
         "tags": _attempt(text.normalize_tags, inp.tags) if inp.tags else [],
     }
+    import hashlib  # only requests with a key need a fingerprint
+
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -120,19 +120,25 @@ def _replay(store: Store, key: str, fingerprint: str, clock: Clock) -> Expense |
     return get_expense(store, seen["expense_id"])
 
 
+def new_uid() -> str:
+    import uuid  # imports `platform`: only on the paths that create expenses
+
+    return str(uuid.uuid4())
+
+
 def _create(
-    store: Store, composed: Composed, clock: Clock, key: str | None, fingerprint: str
+    store: Store, composed: Composed, clock: Clock, key: str | None, fingerprint: str | None
 ) -> Expense:
     composed.issues.raise_if_any()
     values = {
         **composed.values,
-        "uid": str(uuid.uuid4()),
+        "uid": new_uid(),
         "billing_status": BillingStatus.NOT_INVOICED.value,
         "created_at": clock.stamp,
         "updated_at": clock.stamp,
     }
     new_id = store.insert_expense(values, composed.tags)
-    if key is not None:
+    if key is not None and fingerprint is not None:
         store.put_idempotency_key(key, fingerprint, new_id, clock.stamp)
     return get_expense(store, new_id)
 
@@ -156,9 +162,11 @@ def add_expense(
     clock = clock or Clock()
     key = _key(idempotency_key)
     with store.write():
-        fingerprint = _fingerprint(store, clock, "add", inp)
-        if key is not None and (original := _replay(store, key, fingerprint, clock)):
-            return original
+        fingerprint = None
+        if key is not None:
+            fingerprint = _fingerprint(store, clock, "add", inp)
+            if original := _replay(store, key, fingerprint, clock):
+                return original
         composed = compose(store, load_settings(store), clock, inp)
         return _create(store, composed, clock, key, fingerprint)
 
@@ -178,9 +186,11 @@ def clone_expense(
     clock = clock or Clock()
     key = _key(idempotency_key)
     with store.write():
-        fingerprint = _fingerprint(store, clock, "clone", inp, source_id)
-        if key is not None and (original := _replay(store, key, fingerprint, clock)):
-            return original
+        fingerprint = None
+        if key is not None:
+            fingerprint = _fingerprint(store, clock, "clone", inp, source_id)
+            if original := _replay(store, key, fingerprint, clock):
+                return original
         source = get_expense(store, source_id)
         composed = compose(store, load_settings(store), clock, inp, source, cloning=True)
         return _create(store, composed, clock, key, fingerprint)

@@ -15,6 +15,7 @@ from expense_cli.domain.book import load_settings
 from expense_cli.domain.compose import Clock, ExpenseInput, compose
 from expense_cli.domain.dates import format_timestamp, parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
+from expense_cli.domain.expenses import new_uid
 from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.money import parse_amount
 from expense_cli.errors import ExpenseError, ValidationError
@@ -208,7 +209,7 @@ class _Importer:
             return
         if not self.errors:
             stamp = self.clock.stamp
-            values.update(uid=uid or _new_uid(), updated_at=stamp)
+            values.update(uid=uid or new_uid(), updated_at=stamp)
             values.setdefault("created_at", stamp)
             self.store.insert_expense(values, tags)
             self.result.imported += 1
@@ -281,12 +282,6 @@ class _Importer:
         values["invoice_ref"] = issues.check("invoice_ref", text.invoice_ref, ref) if ref else None
         if status is BillingStatus.INVOICED and not values.get("billable"):
             issues.add("billing_status", "only billable expenses can be invoiced")
-
-
-def _new_uid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 def import_rows(
