@@ -8,7 +8,7 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from expense_cli.domain import catalog, text
 from expense_cli.domain.book import load_settings
@@ -20,6 +20,7 @@ from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.money import parse_amount
 from expense_cli.errors import ExpenseError, ValidationError
 from expense_cli.store import Store
+from expense_cli.store.catalog import CachedCatalog
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -138,7 +139,10 @@ class _Rollback(Exception):
 
 class _Importer:
     def __init__(self, store: Store, create_missing: bool, clock: Clock) -> None:
-        self.store, self.create_missing, self.clock = store, create_missing, clock
+        # Every row names the same few records: remember the lookups (forgotten on create).
+        self.cache = CachedCatalog(store)
+        self.store = cast(Store, self.cache)
+        self.create_missing, self.clock = create_missing, clock
         self.settings = load_settings(store)
         self.errors: dict[str, str] = {}
         self.result = ImportResult(created={"categories": [], "clients": [], "projects": []})
@@ -161,18 +165,21 @@ class _Importer:
             if self.create_missing:
                 price = _text(row, "unit_price") if _text(row, "units") else None
                 catalog.add_category(self.store, category, "unit" if price else None, price)
+                self.cache.forget()
                 self.result.created["categories"].append(category)  # type: ignore[index]
             else:
                 missing["category"] = f"no category {category!r} (import with --create-missing)"
         if client and not self._exists(catalog.find_client, client):
             if self.create_missing:
                 catalog.add_client(self.store, client, _text(row, "currency"))
+                self.cache.forget()
                 self.result.created["clients"].append(client)  # type: ignore[index]
             else:
                 missing["client"] = f"no client {client!r} (import with --create-missing)"
         if project and not self._exists(catalog.find_project, project):
             if self.create_missing and client and "client" not in missing:
                 catalog.add_project(self.store, project, client)
+                self.cache.forget()
                 self.result.created["projects"].append(project)  # type: ignore[index]
             else:
                 hint = "a project needs its client" if self.create_missing else "--create-missing"

@@ -152,3 +152,34 @@ class CatalogQueries(StoreBase):
             return False
         row = self.conn.execute("SELECT count(*), max(id) FROM categories").fetchone()
         return tuple(row) == (category_count, category_count)
+
+
+class CachedCatalog:
+    """A store whose catalogue lookups are remembered: for bulk work (import) inside one
+    transaction, where every row names the same few categories, clients and projects.
+    `forget()` after creating any of them."""
+
+    _CACHED = frozenset(
+        {"category", "category_named", "client", "client_named", "project", "projects_named",
+         "project_named_for_client", "settings"}
+    )  # fmt: skip
+
+    def __init__(self, store: CatalogQueries) -> None:
+        self._store = store
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if name not in self._CACHED:
+            return attr
+
+        def cached(*args: Any) -> Any:
+            key = (name, *args)
+            if key not in self._memo:
+                self._memo[key] = attr(*args)
+            return self._memo[key]
+
+        return cached
+
+    def forget(self) -> None:
+        self._memo.clear()

@@ -158,7 +158,7 @@ class ExpenseQueries(StoreBase):
 
     def insert_expense(self, values: dict[str, Any], tags: Iterable[str] = ()) -> int:
         expense_id = self._insert("expenses", EXPENSE_COLUMNS, values)
-        self.replace_tags(expense_id, tags)
+        self._add_tags(expense_id, tags)
         return expense_id
 
     def update_expense(self, expense_id: int, values: dict[str, Any]) -> None:
@@ -166,6 +166,9 @@ class ExpenseQueries(StoreBase):
 
     def replace_tags(self, expense_id: int, tags: Iterable[str]) -> None:
         self.conn.execute("DELETE FROM expense_tags WHERE expense_id = ?", [expense_id])
+        self._add_tags(expense_id, tags)
+
+    def _add_tags(self, expense_id: int, tags: Iterable[str]) -> None:
         self.conn.executemany(
             "INSERT INTO expense_tags (expense_id, tag, tag_key) VALUES (?, ?, ?)",
             [(expense_id, tag, tag.casefold()) for tag in tags],
