@@ -103,7 +103,9 @@ def backup(
 
     Example: expense db backup ~/backups/expenses-$(date +%F).db
     """
-    written = maintenance.backup(open_store(ctx.find_root()), dest.expanduser(), force=force)
+    store = open_store(ctx.find_root())
+    with render.progress_pages("Backing up") as progress:
+        written = maintenance.backup(store, dest.expanduser(), force=force, progress=progress)
     if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope({"path": str(written)}))
     else:

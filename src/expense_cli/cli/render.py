@@ -221,6 +221,19 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
         yield lambda step: bar.advance(task, step)
 
 
+@contextmanager
+def progress_pages(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """For work that reports `(done, total)` itself (backup); None when not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 # reports -----------------------------------------------------------------------------
 def report_table(rows: Sequence[Any], by: Sequence[str], totals: dict[str, tuple[int, str]],
                  chart: bool) -> None:  # fmt: skip

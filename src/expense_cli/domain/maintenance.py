@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,12 +31,18 @@ def check(store: Store) -> dict[str, int]:
     return {**counts, "unit_based_checked": checked}
 
 
-def backup(store: Store, dest: Path, *, force: bool = False) -> Path:
+def backup(
+    store: Store,
+    dest: Path,
+    *,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
     """A consistent online copy, even while another process writes; DEST is replaced only
     with `force`."""
     if dest.exists() and not force:
         raise ConflictError(f"{dest} exists; use --force to replace it", {"dest": "exists"})
     if dest.is_dir():
         raise ConflictError(f"{dest} is a directory", {"dest": "is a directory"})
-    store.backup_to(dest)
+    store.backup_to(dest, progress)
     return dest

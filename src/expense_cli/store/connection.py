@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from expense_cli.errors import DatabaseUnavailableError
@@ -88,8 +89,10 @@ class Store(CatalogQueries, ExpenseQueries):
             found.append(f"search index: {exc}")
         return found
 
-    def backup_to(self, dest: Path) -> None:
-        """SQLite's online backup into a temp file beside DEST, then an atomic rename."""
+    def backup_to(self, dest: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """SQLite's online backup into a temp file beside DEST, then an atomic rename.
+        Without `progress` it copies in one step; with it, in steps that SQLite restarts
+        if another connection writes meanwhile — consistent either way."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         temp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
         fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
@@ -97,7 +100,14 @@ class Store(CatalogQueries, ExpenseQueries):
         try:
             target = sqlite3.connect(temp)
             try:
-                self.conn.backup(target)
+                if progress is None:
+                    self.conn.backup(target)
+                else:
+                    self.conn.backup(
+                        target,
+                        pages=1024,
+                        progress=lambda _s, left, total: progress(total - left, total),
+                    )
             finally:
                 target.close()
             temp.replace(dest)
