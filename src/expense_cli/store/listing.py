@@ -185,7 +185,16 @@ def _search(q: ExpenseQuery, w: _Where) -> None:
         w.add("e.id IN (SELECT rowid FROM expense_search WHERE expense_search MATCH ?)",
               fts_phrase(q.search))  # fmt: skip
         return
-    # Walking in order: test each row (few rows when matches are common).
+    # Walking in order: test each row (few rows when matches are common). SQLite's LIKE
+    # folds ASCII case in C; other scripts need Python's lower() (expense_lower).
+    if q.search.isascii():
+        pattern = f"%{_like_escape(q.search)}%"
+        w.add(
+            "(e.description LIKE ? ESCAPE '\\' OR e.custom_category LIKE ? ESCAPE '\\'"
+            " OR e.notes LIKE ? ESCAPE '\\')",
+            pattern, pattern, pattern,
+        )  # fmt: skip
+        return
     needle = q.search.lower()
     w.add(
         "(instr(expense_lower(e.description), ?) OR instr(expense_lower(e.custom_category), ?)"
