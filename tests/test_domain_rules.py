@@ -12,6 +12,7 @@ import pytest
 
 from expense_cli.domain.issues import Issues
 from expense_cli.domain.models import (
+    FLAT_COLUMNS,
     Approval,
     Basis,
     BillingStatus,
@@ -411,16 +412,23 @@ def test_to_json_linked_records_are_id_and_name() -> None:
     assert data["notes"] == "line one\nline two"
 
 
+def _flat(expense: Expense) -> dict[str, Any]:
+    values = flat_row(expense)
+    assert len(values) == len(FLAT_COLUMNS)
+    return dict(zip(FLAT_COLUMNS, values, strict=True))
+
+
 def test_flat_row_uses_names_and_joins_tags_with_semicolons() -> None:
-    row = flat_row(
-        make_expense(
-            client=ACME.ref,
-            project=WEBSITE.ref,
-            billable=True,
-            tags=("a b", "travel", "Work"),
-        )
+    expense = make_expense(
+        client=ACME.ref,
+        project=WEBSITE.ref,
+        billable=True,
+        tags=("a b", "travel", "Work"),
     )
+    row = _flat(expense)
     assert set(row) == EXPENSE_KEYS
+    scalars = {k: v for k, v in expense.to_json().items() if not isinstance(v, dict | list | bool)}
+    assert {k: row[k] for k in scalars} == scalars  # the same values as the JSON shape
     assert row["category"] == "Travel"
     assert row["client"] == "Acme"
     assert row["project"] == "Website"
@@ -431,7 +439,7 @@ def test_flat_row_uses_names_and_joins_tags_with_semicolons() -> None:
 
 
 def test_flat_row_unlinked_and_untagged() -> None:
-    row = flat_row(make_expense())
+    row = _flat(make_expense())
     assert row["client"] is None
     assert row["project"] is None
     assert row["tags"] == ""

@@ -44,11 +44,17 @@ def neutralise(value: str) -> str:
     return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
 
 
-def _cell(column: str, value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return text if column in NUMERIC_COLUMNS else neutralise(text)
+_RISKY_FIRST = frozenset("=+-@\t\r'")
+_TEXT_AT = tuple(i for i, column in enumerate(FLAT_COLUMNS) if column not in NUMERIC_COLUMNS)
+
+
+def _cells(row: tuple[Any, ...]) -> list[str]:
+    """Flat values as cells: None empty, text cells neutralised (numeric ones never)."""
+    cells = ["" if v is None else v if v.__class__ is str else str(v) for v in row]
+    for i in _TEXT_AT:  # most cells start harmlessly: one set lookup each
+        if cells[i][:1] in _RISKY_FIRST:
+            cells[i] = neutralise(cells[i])
+    return cells
 
 
 def _tsv_escape(value: str) -> str:
@@ -64,8 +70,7 @@ def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None =
     if tsv:
         out.write("\t".join(FLAT_COLUMNS) + "\n")
         for expense in expenses:
-            row = flat_row(expense)
-            out.write("\t".join(_tsv_escape(_cell(c, row[c])) for c in FLAT_COLUMNS) + "\n")
+            out.write("\t".join(map(_tsv_escape, _cells(flat_row(expense)))) + "\n")
             count += 1
         return count
     writer = csv.writer(out, lineterminator="\n")
@@ -74,9 +79,8 @@ def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None =
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(FLAT_COLUMNS)
     for expense in expenses:
-        row = flat_row(expense)
-        cells = [_cell(c, row[c]) for c in FLAT_COLUMNS]
-        (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
+        cells = _cells(flat_row(expense))
+        (quoted if "\r" in "".join(cells) else writer).writerow(cells)
         count += 1
     return count
 

@@ -217,6 +217,8 @@ def decode_cursor(query: ExpenseQuery, cursor: str) -> tuple[Any, int]:
         raise _usage("--cursor", "this cursor was made for another sort or other filters")
     if not isinstance(last_id, int) or not isinstance(value, int | str):
         raise _usage("--cursor", "not a cursor printed by `expense list`")
+    if not all(-(2**63) <= n < 2**63 for n in (last_id, value) if isinstance(n, int)):
+        raise _usage("--cursor", "not a cursor printed by `expense list`")
     return value, last_id
 
 

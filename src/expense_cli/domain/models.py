@@ -178,11 +178,19 @@ FLAT_COLUMNS = (
 NUMERIC_COLUMNS = frozenset({"id", "amount", "units", "unit_price"})
 
 
-def flat_row(expense: Expense) -> dict[str, Any]:
-    """The CSV/TSV shape (SPEC §4): names instead of `{id, name}`, tags joined by `;`."""
-    data = expense.to_json()
-    for key in ("category", "client", "project"):
-        data[key] = data[key]["name"] if data[key] else None
-    data["tags"] = ";".join(expense.tags)
-    data["billable"] = "true" if expense.billable else "false"
-    return {key: data[key] for key in FLAT_COLUMNS}
+def _name(ref: Ref | None) -> str | None:
+    return None if ref is None else ref.name
+
+
+def flat_row(e: Expense) -> tuple[Any, ...]:
+    """The CSV/TSV shape (SPEC §4), in `FLAT_COLUMNS` order: names instead of `{id, name}`,
+    tags joined by `;`, money and units as decimal strings."""
+    return (
+        e.id, e.uid, e.date.isoformat(), e.time, e.description, str(e.amount), e.currency,
+        None if e.units is None else format_decimal(e.units),
+        None if e.unit_price is None else format_decimal(e.unit_price),
+        e.category.name, e.custom_category, _name(e.client), _name(e.project),
+        "true" if e.billable else "false", e.billing_status.value, e.invoice_ref,
+        e.approval_status.value, e.reimbursement_status.value, e.notes, ";".join(e.tags),
+        e.created_at, e.updated_at, e.deleted_at,
+    )  # fmt: skip
