@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from expense_cli.domain import rules, text
@@ -52,13 +53,15 @@ class ExpenseInput:
 
 @dataclass(frozen=True)
 class Clock:
+    """One moment for a whole command (an import stamps every row alike)."""
+
     now: datetime = field(default_factory=utc_now)
 
-    @property
+    @cached_property
     def today(self) -> date:
         return self.now.astimezone().date()  # "today" is the user's local day
 
-    @property
+    @cached_property
     def stamp(self) -> str:
         return format_timestamp(self.now)
 
