@@ -301,6 +301,7 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Validate every row; write all of them, or nothing if any row is bad (or dry run)."""
+    store.for_bulk_work()
     importer = _Importer(store, create_missing, clock or Clock())
     try:
         with store.write():
