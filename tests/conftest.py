@@ -4,6 +4,9 @@ a real one. Rich renders at a fixed width without colour."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,18 @@ class Result:
 
 
 Cli = Callable[..., Result]
+
+
+def _installed() -> str | None:
+    """The installed `expense` command (beside this Python, else on PATH), for the tests
+    that run it as a user would, in real processes."""
+    beside = Path(sys.executable).parent / "expense"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("expense")
+
+
+EXPENSE = _installed()
 
 
 class _Runner(CliRunner):

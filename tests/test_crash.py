@@ -12,7 +12,6 @@ import csv
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,17 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import EXPENSE, Cli
 
-
-def _executable() -> str | None:
-    beside = Path(sys.executable).parent / "expense"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("expense")
-
-
-EXPENSE = _executable()
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(EXPENSE is None, reason="the `expense` command is not installed"),

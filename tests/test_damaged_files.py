@@ -25,17 +25,8 @@ from typing import Any
 import pytest
 
 from expense_cli.store import schema
-from tests.conftest import Cli
+from tests.conftest import EXPENSE, Cli
 
-
-def _executable() -> str | None:
-    beside = Path(sys.executable).parent / "expense"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("expense")
-
-
-EXPENSE = _executable()
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(EXPENSE is None, reason="the `expense` command is not installed"),

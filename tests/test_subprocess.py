@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import EXPENSE
 
-def _executable() -> str | None:
-    beside = Path(sys.executable).parent / "expense"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("expense")
-
-
-EXPENSE = _executable()
 pytestmark = pytest.mark.skipif(EXPENSE is None, reason="the `expense` command is not installed")
 
 

@@ -1,7 +1,9 @@
 """`list`: filters, sorting and pagination, in every format."""
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from expense_cli.domain.listing import Filters, Page
     from expense_cli.domain.models import Expense
 
+F = TypeVar("F", bound=Callable[..., Any])
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.listing")
 
@@ -66,30 +69,7 @@ CurrencyFilter = Annotated[str | None, typer.Option("--currency", help="ISO 4217
 DeletedFilter = Annotated[bool, typer.Option("--deleted", help="Only deleted expenses.")]
 
 
-def filters(
-    category: list[str] | None, client: str | None, client_name: str | None, project: str | None,
-    billable: str | None, status: str | None, approval: Approval | None,
-    reimbursement: Reimbursement | None, min_amount: str | None, max_amount: str | None,
-    date_from: str | None, date_to: str | None, created_from: str | None, created_to: str | None,
-    search: str | None, tag: list[str] | None, all_tags: bool, currency: str | None, deleted: bool,
-) -> "Filters":  # fmt: skip
-    wanted: Filters = use.Filters(
-        category=tuple(category or ()), client=client, client_name=client_name, project=project,
-        billable=billable, status=status, approval=approval and approval.value,
-        reimbursement=reimbursement and reimbursement.value, min_amount=min_amount,
-        max_amount=max_amount, date_from=date_from, date_to=date_to, created_from=created_from,
-        created_to=created_to, search=search, tags=tuple(tag or ()), all_tags=all_tags,
-        currency=currency, deleted=deleted,
-    )  # fmt: skip
-    return wanted
-
-
-def register(app: typer.Typer, only: str | None = None) -> None:
-    app.command("list")(list_expenses)
-
-
-def list_expenses(
-    ctx: typer.Context,
+def _filter_options(
     category: CategoryFilter = None,
     client: ClientFilter = None,
     client_name: ClientNameFilter = None,
@@ -109,6 +89,48 @@ def list_expenses(
     all_tags: AllTagsFilter = False,
     currency: CurrencyFilter = None,
     deleted: DeletedFilter = False,
+) -> "Filters":
+    """The list filters of SPEC §3, declared once for `list`, `report` and `export`."""
+    filters: Filters = use.Filters(
+        category=tuple(category or ()), client=client, client_name=client_name, project=project,
+        billable=billable, status=status, approval=approval and approval.value,
+        reimbursement=reimbursement and reimbursement.value, min_amount=min_amount,
+        max_amount=max_amount, date_from=date_from, date_to=date_to, created_from=created_from,
+        created_to=created_to, search=search, tags=tuple(tag or ()), all_tags=all_tags,
+        currency=currency, deleted=deleted,
+    )  # fmt: skip
+    return filters
+
+
+_FILTER_PARAMS = tuple(inspect.signature(_filter_options).parameters.values())
+
+
+def with_filters(command: F) -> F:
+    """Give `command` every list filter as an option; it receives them as `filters`."""
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "filters"]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = {p.name: kwargs.pop(p.name) for p in _FILTER_PARAMS}
+        return command(*args, filters=_filter_options(**chosen), **kwargs)
+
+    wrapper.__signature__ = inspect.signature(command).replace(  # type: ignore[attr-defined]
+        parameters=[*own, *_FILTER_PARAMS]
+    )
+    wrapper.__annotations__ = {
+        **{k: v for k, v in command.__annotations__.items() if k != "filters"},
+        **{p.name: p.annotation for p in _FILTER_PARAMS},
+    }
+    return wrapper  # type: ignore[return-value]
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    app.command("list")(with_filters(list_expenses))
+
+
+def list_expenses(
+    ctx: typer.Context,
+    filters: "Filters",
     sort: Annotated[
         str, typer.Option("--sort", help="amount, date, created, updated or id; - for descending.")
     ] = "-created",
@@ -130,19 +152,15 @@ def list_expenses(
 
     Example: expense list -c Travel --from 2026-01-01 --sort -amount --json
     """
-    wanted = filters(
-        category, client, client_name, project, billable, status, approval, reimbursement,
-        min_amount, max_amount, date_from, date_to, created_from, created_to, search, tag,
-        all_tags, currency, deleted,
-    )  # fmt: skip
+
     paging = use.Paging(sort=sort, limit=limit, cursor=cursor, page=page, all=all_rows)
     use.check_paging(paging)
     store = open_store(ctx)
     kind = chosen(fmt, as_json)
     if all_rows:
-        _stream(use.iter_all(store, wanted, sort), kind, quiet)
+        _stream(use.iter_all(store, filters, sort), kind, quiet)
         return
-    result = use.list_page(store, wanted, paging)
+    result = use.list_page(store, filters, paging)
     _page(result, kind, quiet)
 
 

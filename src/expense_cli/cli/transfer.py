@@ -4,36 +4,18 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from expense_cli.cli.context import open_store
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.listing import (
-    AllTagsFilter,
-    ApprovalFilter,
-    BillableFilter,
-    CategoryFilter,
-    ClientFilter,
-    ClientNameFilter,
-    CreatedFromFilter,
-    CreatedToFilter,
-    CurrencyFilter,
-    DeletedFilter,
-    FromFilter,
-    MaxFilter,
-    MinFilter,
-    ProjectFilter,
-    ReimbursementFilter,
-    SearchFilter,
-    StatusFilter,
-    TagFilter,
-    ToFilter,
-    filters,
-)
+from expense_cli.cli.listing import with_filters
 from expense_cli.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from expense_cli.domain.listing import Filters
 
 render = lazy("expense_cli.cli.render")
 listing = lazy("expense_cli.domain.listing")
@@ -66,36 +48,20 @@ class ImportFormat(StrEnum):
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
-    for name, command in (("report", report), ("export", export), ("import", import_file)):
+    commands = (("report", with_filters(report)), ("export", with_filters(export)),
+                ("import", import_file))  # fmt: skip
+    for name, command in commands:
         if only in (None, name):
             app.command(name)(command)
 
 
 def report(
     ctx: typer.Context,
+    filters: "Filters",
     by: Annotated[
         list[GroupBy] | None, typer.Option("--by", help="Grouping; give two for two levels.")
     ] = None,
     chart: Annotated[bool, typer.Option("--chart", help="Draw bars beside the totals.")] = False,
-    category: CategoryFilter = None,
-    client: ClientFilter = None,
-    client_name: ClientNameFilter = None,
-    project: ProjectFilter = None,
-    billable: BillableFilter = None,
-    status: StatusFilter = None,
-    approval: ApprovalFilter = None,
-    reimbursement: ReimbursementFilter = None,
-    min_amount: MinFilter = None,
-    max_amount: MaxFilter = None,
-    date_from: FromFilter = None,
-    date_to: ToFilter = None,
-    created_from: CreatedFromFilter = None,
-    created_to: CreatedToFilter = None,
-    search: SearchFilter = None,
-    tag: TagFilter = None,
-    all_tags: AllTagsFilter = False,
-    currency: CurrencyFilter = None,
-    deleted: DeletedFilter = False,
     fmt: Annotated[
         RecordFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
     ] = RecordFormat.TABLE,
@@ -105,18 +71,14 @@ def report(
 
     Example: expense report --by month --by category --from 2026-01-01 --to 2026-12-31
     """
-    wanted = filters(
-        category, client, client_name, project, billable, status, approval, reimbursement,
-        min_amount, max_amount, date_from, date_to, created_from, created_to, search, tag,
-        all_tags, currency, deleted,
-    )  # fmt: skip
+
     groups = [g.value for g in by or [GroupBy.CATEGORY]]
     store = open_store(ctx)
-    rows = reports.report(store, wanted, groups)
+    rows = reports.report(store, filters, groups)
     if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope([row.to_json() for row in rows]))
     else:
-        render.report_table(rows, groups, reports.grand_totals(store, wanted), chart)
+        render.report_table(rows, groups, reports.grand_totals(store, filters), chart)
 
 
 def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> int:
@@ -143,6 +105,7 @@ def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> i
 
 def export(
     ctx: typer.Context,
+    filters: "Filters",
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="Export format.", case_sensitive=False)
     ] = ExportFormat.CSV,
@@ -153,45 +116,22 @@ def export(
     account: Annotated[
         str, typer.Option("--account", help="Account credited in ledger/beancount output.")
     ] = "Assets:Cash",
-    category: CategoryFilter = None,
-    client: ClientFilter = None,
-    client_name: ClientNameFilter = None,
-    project: ProjectFilter = None,
-    billable: BillableFilter = None,
-    status: StatusFilter = None,
-    approval: ApprovalFilter = None,
-    reimbursement: ReimbursementFilter = None,
-    min_amount: MinFilter = None,
-    max_amount: MaxFilter = None,
-    date_from: FromFilter = None,
-    date_to: ToFilter = None,
-    created_from: CreatedFromFilter = None,
-    created_to: CreatedToFilter = None,
-    search: SearchFilter = None,
-    tag: TagFilter = None,
-    all_tags: AllTagsFilter = False,
-    currency: CurrencyFilter = None,
-    deleted: DeletedFilter = False,
 ) -> None:
     """Export expenses (streamed, oldest first) as csv, json, ndjson, ledger or beancount.
 
     Example: expense export -f beancount -o expenses.beancount --from 2026-01-01
     """
-    wanted = filters(
-        category, client, client_name, project, billable, status, approval, reimbursement,
-        min_amount, max_amount, date_from, date_to, created_from, created_to, search, tag,
-        all_tags, currency, deleted,
-    )  # fmt: skip
+
     store = open_store(ctx)
     if output is None or str(output) == "-":
-        _write(listing.iter_all(store, wanted, "date"), fmt, sys.stdout, account)
+        _write(listing.iter_all(store, filters, "date"), fmt, sys.stdout, account)
         return
     temp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with temp.open("w", encoding="utf-8", newline="") as out:
-            total = listing.count(store, wanted) if sys.stderr.isatty() else None
+            total = listing.count(store, filters) if sys.stderr.isatty() else None
             with render.progress("Exporting", total) as advance:
-                expenses = _counted(listing.iter_all(store, wanted, "date"), advance)
+                expenses = _counted(listing.iter_all(store, filters, "date"), advance)
                 count = _write(expenses, fmt, out, account)
         temp.replace(output)
     except BaseException:
