@@ -34,6 +34,7 @@ from expense_cli.errors import UsageError
 output = lazy("expense_cli.cli.output")
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.expenses")
+reading = lazy("expense_cli.domain.rows")  # show: no use-case machinery to import
 compose = lazy("expense_cli.domain.compose")
 
 # `add x -5` must reach the amount rule (exit 4), not stop as an unknown option "-5".
@@ -101,7 +102,7 @@ def show(
 
     Example: expense show 59 --json
     """
-    output.expense(use.get_expense(open_store(ctx), expense_id, deleted=deleted), fmt, as_json)
+    output.expense(reading.get_expense(open_store(ctx), expense_id, deleted=deleted), fmt, as_json)
 
 
 def edit(
@@ -190,7 +191,7 @@ def tag(
         raise UsageError("give tags or --clear, not both")
     store = open_store(ctx)
     if not (tags or clear or add or remove):
-        record = use.get_expense(store, expense_id)
+        record = reading.get_expense(store, expense_id)
         if chosen(fmt, as_json) == "json":
             render.write_json(render.envelope({"id": record.id, "tags": list(record.tags)}))
         else:

@@ -17,6 +17,7 @@ from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
 from expense_cli.domain.dates import format_timestamp, parse_date
 from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import BillingStatus, Expense
+from expense_cli.domain.rows import get_expense
 from expense_cli.errors import (
     ConflictError,
     ExpenseError,
@@ -29,14 +30,6 @@ from expense_cli.errors import (
 from expense_cli.store import Store
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-
-
-def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
-    """A live expense; with `deleted`, a deleted one may be shown too (rule 14)."""
-    row = store.expense(expense_id)
-    if row is None or (row["deleted_at"] is not None and not deleted):
-        raise NotFoundError(f"no expense {expense_id}")
-    return rows.expense(row)
 
 
 def _live(store: Store, ids: Sequence[int]) -> list[Expense]:

@@ -1,10 +1,11 @@
-"""Store rows (plain dicts) to domain records; the store knows columns, not rules."""
+"""Store rows (plain dicts) to domain records; the store knows columns, not rules.
+Also the plain read of one expense, kept here so `show` loads no use-case machinery."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from expense_cli.domain.models import (
     Approval,
@@ -18,6 +19,10 @@ from expense_cli.domain.models import (
     Ref,
     Reimbursement,
 )
+from expense_cli.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from expense_cli.store import Store
 
 TAG_SEPARATOR = "\x1f"
 
@@ -87,3 +92,11 @@ def expense(row: dict[str, Any]) -> Expense:
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
     )
+
+
+def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
+    """A live expense; with `deleted`, a deleted one may be shown too (rule 14)."""
+    row = store.expense(expense_id)
+    if row is None or (row["deleted_at"] is not None and not deleted):
+        raise NotFoundError(f"no expense {expense_id}")
+    return expense(row)
