@@ -304,7 +304,7 @@ def import_rows(
     store.for_bulk_work()
     importer = _Importer(store, create_missing, clock or Clock())
     try:
-        with store.write():
+        with store.write(), store.search_indexed_at_end():
             for line, record in records:
                 if not isinstance(record, dict):
                     importer.fail(line, {"row": "expected an object"})

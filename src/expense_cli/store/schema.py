@@ -136,7 +136,7 @@ EQUALITY_KEYS = (
     "billable",
 )
 _LIVE = "WHERE deleted_at IS NULL"
-_SEARCHED = "description, custom_category, notes"
+SEARCHED = "description, custom_category, notes"
 
 
 def index_name(sort_key: str, link_key: str | None = None) -> str:
@@ -144,6 +144,10 @@ def index_name(sort_key: str, link_key: str | None = None) -> str:
     return f"live_{link_key.removesuffix('_id')}_{sort_key}" if link_key else f"live_{sort_key}"
 
 
+SEARCH_INSERT_TRIGGER = f"""CREATE TRIGGER expense_search_insert AFTER INSERT ON expenses BEGIN
+        INSERT INTO expense_search(rowid, {SEARCHED})
+        VALUES (new.id, new.description, new.custom_category, new.notes);
+    END"""
 M002_LIST_INDEXES = (
     *(f"CREATE INDEX {index_name(key)} ON expenses({key}, id) {_LIVE}" for key in SORT_KEYS),
     *(
@@ -162,19 +166,16 @@ M002_LIST_INDEXES = (
     # Substring search without scanning: an external-content FTS5 index of trigrams,
     # kept in step with every write by triggers.
     f"""CREATE VIRTUAL TABLE expense_search USING fts5(
-        {_SEARCHED}, content='expenses', content_rowid='id', tokenize='trigram')""",
-    f"""CREATE TRIGGER expense_search_insert AFTER INSERT ON expenses BEGIN
-        INSERT INTO expense_search(rowid, {_SEARCHED})
-        VALUES (new.id, new.description, new.custom_category, new.notes);
-    END""",
+        {SEARCHED}, content='expenses', content_rowid='id', tokenize='trigram')""",
+    SEARCH_INSERT_TRIGGER,
     f"""CREATE TRIGGER expense_search_delete AFTER DELETE ON expenses BEGIN
-        INSERT INTO expense_search(expense_search, rowid, {_SEARCHED})
+        INSERT INTO expense_search(expense_search, rowid, {SEARCHED})
         VALUES ('delete', old.id, old.description, old.custom_category, old.notes);
     END""",
-    f"""CREATE TRIGGER expense_search_update AFTER UPDATE OF {_SEARCHED} ON expenses BEGIN
-        INSERT INTO expense_search(expense_search, rowid, {_SEARCHED})
+    f"""CREATE TRIGGER expense_search_update AFTER UPDATE OF {SEARCHED} ON expenses BEGIN
+        INSERT INTO expense_search(expense_search, rowid, {SEARCHED})
         VALUES ('delete', old.id, old.description, old.custom_category, old.notes);
-        INSERT INTO expense_search(rowid, {_SEARCHED})
+        INSERT INTO expense_search(rowid, {SEARCHED})
         VALUES (new.id, new.description, new.custom_category, new.notes);
     END""",
     "INSERT INTO expense_search(expense_search) VALUES ('rebuild')",
