@@ -65,12 +65,17 @@ def _tsv_escape(value: str) -> str:
 
 def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None = None) -> int:
     """CSV or TSV with the flat columns; returns the number of rows written."""
+    return write_flat(map(flat_row, expenses), tsv, out)
+
+
+def write_flat(flat_rows: Iterable[tuple[Any, ...]], tsv: bool, out: TextIO | None = None) -> int:
+    """CSV or TSV of rows already in `FLAT_COLUMNS` order (`flat_row`, `rows.flat`)."""
     out = out or sys.stdout
     count = 0
     if tsv:
         out.write("\t".join(FLAT_COLUMNS) + "\n")
-        for expense in expenses:
-            out.write("\t".join(map(_tsv_escape, _cells(flat_row(expense)))) + "\n")
+        for row in flat_rows:
+            out.write("\t".join(map(_tsv_escape, _cells(row))) + "\n")
             count += 1
         return count
     writer = csv.writer(out, lineterminator="\n")
@@ -78,8 +83,8 @@ def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None =
     # split the row there: such a (rare) row is written fully quoted.
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(FLAT_COLUMNS)
-    for expense in expenses:
-        cells = _cells(flat_row(expense))
+    for row in flat_rows:
+        cells = _cells(row)
         (quoted if "\r" in "".join(cells) else writer).writerow(cells)
         count += 1
     return count

@@ -268,6 +268,19 @@ def _stream(store: Store, query: ExpenseQuery) -> Iterator[Expense]:
             yield rows.expense(row)
 
 
+def iter_flat(store: Store, filters: Filters, sort: str = "-created") -> Iterator[tuple[Any, ...]]:
+    """`iter_all` as flat CSV rows (`models.flat_row`), without building each record."""
+    field, descending = parse_sort(sort)
+    query = replace(build_query(store, filters), sort=field, descending=descending)
+    return _stream_flat(store, query)
+
+
+def _stream_flat(store: Store, query: ExpenseQuery) -> Iterator[tuple[Any, ...]]:
+    with store.read():
+        for row in store.iter_expenses(query):
+            yield rows.flat(row)
+
+
 def count(store: Store, filters: Filters) -> int:
     """How many expenses match (for progress bars)."""
     with store.read():

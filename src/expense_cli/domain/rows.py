@@ -19,6 +19,7 @@ from expense_cli.domain.models import (
     Ref,
     Reimbursement,
 )
+from expense_cli.domain.money import format_minor
 from expense_cli.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -60,6 +61,13 @@ def project(row: dict[str, Any]) -> Project:
     )
 
 
+def _sorted_tags(joined: str | None) -> tuple[str, ...]:
+    """The stored tags of one expense, in the contract's case-insensitive order."""
+    if not joined:
+        return ()
+    return tuple(sorted(joined.split(TAG_SEPARATOR), key=lambda t: (t.casefold(), t)))
+
+
 def _ref(ref_id: int | None, name: str | None) -> Ref | None:
     return None if ref_id is None else Ref(ref_id, name or "")
 
@@ -85,9 +93,7 @@ def expense(row: dict[str, Any]) -> Expense:
         approval_status=Approval(row["approval_status"]),
         reimbursement_status=Reimbursement(row["reimbursement_status"]),
         notes=row["notes"],
-        tags=tuple(sorted(tags.split(TAG_SEPARATOR), key=lambda t: (t.casefold(), t)))
-        if tags
-        else (),
+        tags=_sorted_tags(tags),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
@@ -100,3 +106,18 @@ def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expe
     if row is None or (row["deleted_at"] is not None and not deleted):
         raise NotFoundError(f"no expense {expense_id}")
     return expense(row)
+
+
+def flat(row: dict[str, Any]) -> tuple[Any, ...]:
+    """`models.flat_row(expense(row))` without building the record: the export's hot loop
+    (units and unit prices are stored canonical, so they print as stored)."""
+    tags = row["tags"]
+    return (
+        row["id"], row["uid"], row["date"], row["time"], row["description"],
+        format_minor(row["amount_minor"], row["scale"]), row["currency"], row["units"],
+        row["unit_price"], row["category_name"], row["custom_category"], row["client_name"],
+        row["project_name"], "true" if row["billable"] else "false", row["billing_status"],
+        row["invoice_ref"], row["approval_status"], row["reimbursement_status"], row["notes"],
+        ";".join(_sorted_tags(tags)),
+        row["created_at"], row["updated_at"], row["deleted_at"],
+    )  # fmt: skip
