@@ -129,10 +129,13 @@ def export(
     temp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with temp.open("w", encoding="utf-8", newline="") as out:
-            total = listing.count(store, filters) if sys.stderr.isatty() else None
-            with render.progress("Exporting", total) as advance:
-                expenses = _counted(_source(store, filters, fmt), advance)
+            expenses = _source(store, filters, fmt)
+            if not sys.stderr.isatty():  # no bar: no per-row callback either
                 count = _write(expenses, fmt, out, account)
+            else:
+                total = listing.count(store, filters)
+                with render.progress("Exporting", total) as advance:
+                    count = _write(_counted(expenses, advance), fmt, out, account)
         temp.replace(output)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -277,8 +277,8 @@ def iter_flat(store: Store, filters: Filters, sort: str = "-created") -> Iterato
 
 def _stream_flat(store: Store, query: ExpenseQuery) -> Iterator[tuple[Any, ...]]:
     with store.read():
-        for row in store.iter_expenses(query):
-            yield rows.flat(row)
+        names, found = store.iter_expense_tuples(query)
+        yield from map(rows.flat_maker(names), found)
 
 
 def count(store: Store, filters: Filters) -> int:

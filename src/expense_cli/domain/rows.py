@@ -3,8 +3,10 @@ Also the plain read of one expense, kept here so `show` loads no use-case machin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from expense_cli.domain.models import (
@@ -108,16 +110,35 @@ def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expe
     return expense(row)
 
 
+FLAT_SOURCES = (
+    "id", "uid", "date", "time", "description", "amount_minor", "scale", "currency", "units",
+    "unit_price", "category_name", "custom_category", "client_name", "project_name",
+    "billable", "billing_status", "invoice_ref", "approval_status", "reimbursement_status",
+    "notes", "tags", "created_at", "updated_at", "deleted_at",
+)  # fmt: skip
+
+
+def flat_maker(names: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """For rows whose columns are `names`: a function giving `models.flat_row(expense(row))`
+    without building the record — the export's hot loop. Units and unit prices are stored
+    canonical, so they print as stored."""
+    pick = itemgetter(*(names.index(source) for source in FLAT_SOURCES))
+
+    def flat(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        (id_, uid, day, time, description, minor, scale, currency, units, unit_price, category,
+         label, client, project, billable, billing, ref, approval, reimbursement, notes, tags,
+         created, updated, deleted) = pick(row)  # fmt: skip
+        return (
+            id_, uid, day, time, description, format_minor(minor, scale), currency, units,
+            unit_price, category, label, client, project, "true" if billable else "false",
+            billing, ref, approval, reimbursement, notes, ";".join(_sorted_tags(tags)),
+            created, updated, deleted,
+        )  # fmt: skip
+
+    return flat
+
+
 def flat(row: dict[str, Any]) -> tuple[Any, ...]:
-    """`models.flat_row(expense(row))` without building the record: the export's hot loop
-    (units and unit prices are stored canonical, so they print as stored)."""
-    tags = row["tags"]
-    return (
-        row["id"], row["uid"], row["date"], row["time"], row["description"],
-        format_minor(row["amount_minor"], row["scale"]), row["currency"], row["units"],
-        row["unit_price"], row["category_name"], row["custom_category"], row["client_name"],
-        row["project_name"], "true" if row["billable"] else "false", row["billing_status"],
-        row["invoice_ref"], row["approval_status"], row["reimbursement_status"], row["notes"],
-        ";".join(_sorted_tags(tags)),
-        row["created_at"], row["updated_at"], row["deleted_at"],
-    )  # fmt: skip
+    """`models.flat_row(expense(row))` for one row as a dict (see `flat_maker`)."""
+    names = list(row)
+    return flat_maker(names)(tuple(row[name] for name in names))

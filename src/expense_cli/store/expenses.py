@@ -54,12 +54,23 @@ class ExpenseQueries(StoreBase):
 
     def iter_expenses(self, query: ExpenseQuery, batch: int = 500) -> Iterator[dict[str, Any]]:
         """Rows in the query's order, fetched in batches so `--all` runs in constant memory."""
+        names, tuples = self.iter_expense_tuples(query, batch)
+        for row in tuples:
+            yield dict(zip(names, row, strict=True))
+
+    def iter_expense_tuples(
+        self, query: ExpenseQuery, batch: int = 500
+    ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """The column names and the bare rows (for streaming a million of them)."""
         sql, params = build_select(query, self.plan(query))
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        while rows := cursor.fetchmany(batch):
-            for row in rows:
-                yield dict(zip(names, row, strict=True))
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            while fetched := cursor.fetchmany(batch):
+                yield from fetched
+
+        return names, rows()
 
     def plan(self, q: ExpenseQuery) -> Plan:
         """Walk the sort index, unless a cheap bounded count finds a small set to sort."""
