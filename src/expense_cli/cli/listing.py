@@ -21,52 +21,106 @@ F = TypeVar("F", bound=Callable[..., Any])
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.listing")
 
+FILTERS = "Filters"  # their own panel in --help
 CategoryFilter = Annotated[
     list[str] | None,
-    typer.Option("--category", "-c", help="Category (repeatable: any of them).",
-                 autocompletion=_complete("category")),
+    typer.Option(
+        "--category", "-c", rich_help_panel=FILTERS, help="Category (repeatable: any of them).",
+        autocompletion=_complete("category"),
+    ),
 ]  # fmt: skip
 ClientFilter = Annotated[
     str | None,
-    typer.Option("--client", help="Client id or name.", autocompletion=_complete("client")),
+    typer.Option(
+        "--client",
+        rich_help_panel=FILTERS,
+        help="Client id or name.",
+        autocompletion=_complete("client"),
+    ),
 ]
 ClientNameFilter = Annotated[
-    str | None, typer.Option("--client-name", help="Part of a client's name (any case).")
+    str | None,
+    typer.Option(
+        "--client-name", rich_help_panel=FILTERS, help="Part of a client's name (any case)."
+    ),
 ]
 ProjectFilter = Annotated[
     str | None,
     typer.Option(
-        "--project", "-p", help="Project id or name.", autocompletion=_complete("project")
+        "--project",
+        "-p",
+        rich_help_panel=FILTERS,
+        help="Project id or name.",
+        autocompletion=_complete("project"),
     ),
 ]
 BillableFilter = Annotated[
-    str | None, typer.Option("--billable", help="true, false, 1, 0, yes or no.", metavar="BOOL")
+    str | None,
+    typer.Option(
+        "--billable", rich_help_panel=FILTERS, help="true, false, 1, 0, yes or no.", metavar="BOOL"
+    ),
 ]
 StatusFilter = Annotated[
-    str | None, typer.Option("--status", help="invoiced or not_invoiced.", metavar="STATUS")
+    str | None,
+    typer.Option(
+        "--status", rich_help_panel=FILTERS, help="invoiced or not_invoiced.", metavar="STATUS"
+    ),
 ]
-ApprovalFilter = Annotated[Approval | None, typer.Option("--approval", help="Approval status.")]
+ApprovalFilter = Annotated[
+    Approval | None, typer.Option("--approval", rich_help_panel=FILTERS, help="Approval status.")
+]
 ReimbursementFilter = Annotated[
-    Reimbursement | None, typer.Option("--reimbursement", help="Reimbursement status.")
+    Reimbursement | None,
+    typer.Option("--reimbursement", rich_help_panel=FILTERS, help="Reimbursement status."),
 ]
-MinFilter = Annotated[str | None, typer.Option("--min", help="Smallest amount (inclusive).")]
-MaxFilter = Annotated[str | None, typer.Option("--max", help="Largest amount (inclusive).")]
-FromFilter = Annotated[str | None, typer.Option("--from", help="Earliest date (inclusive).")]
-ToFilter = Annotated[str | None, typer.Option("--to", help="Latest date (inclusive).")]
+MinFilter = Annotated[
+    str | None, typer.Option("--min", rich_help_panel=FILTERS, help="Smallest amount (inclusive).")
+]
+MaxFilter = Annotated[
+    str | None, typer.Option("--max", rich_help_panel=FILTERS, help="Largest amount (inclusive).")
+]
+FromFilter = Annotated[
+    str | None, typer.Option("--from", rich_help_panel=FILTERS, help="Earliest date (inclusive).")
+]
+ToFilter = Annotated[
+    str | None, typer.Option("--to", rich_help_panel=FILTERS, help="Latest date (inclusive).")
+]
 CreatedFromFilter = Annotated[
-    str | None, typer.Option("--created-from", help="Created at or after (date or timestamp, UTC).")
+    str | None,
+    typer.Option(
+        "--created-from",
+        rich_help_panel=FILTERS,
+        help="Created at or after (date or timestamp, UTC).",
+    ),
 ]
 CreatedToFilter = Annotated[
-    str | None, typer.Option("--created-to", help="Created at or before (a date means its end).")
+    str | None,
+    typer.Option(
+        "--created-to", rich_help_panel=FILTERS, help="Created at or before (a date means its end)."
+    ),
 ]
 SearchFilter = Annotated[
     str | None,
-    typer.Option("--search", "-s", help="Text in description, custom category or notes."),
+    typer.Option(
+        "--search",
+        "-s",
+        rich_help_panel=FILTERS,
+        help="Text in description, custom category or notes.",
+    ),
 ]
-TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable: any).")]
-AllTagsFilter = Annotated[bool, typer.Option("--all-tags", help="Require every --tag.")]
-CurrencyFilter = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code.")]
-DeletedFilter = Annotated[bool, typer.Option("--deleted", help="Only deleted expenses.")]
+TagFilter = Annotated[
+    list[str] | None,
+    typer.Option("--tag", "-t", rich_help_panel=FILTERS, help="Tag (repeatable: any)."),
+]
+AllTagsFilter = Annotated[
+    bool, typer.Option("--all-tags", rich_help_panel=FILTERS, help="Require every --tag.")
+]
+CurrencyFilter = Annotated[
+    str | None, typer.Option("--currency", rich_help_panel=FILTERS, help="ISO 4217 code.")
+]
+DeletedFilter = Annotated[
+    bool, typer.Option("--deleted", rich_help_panel=FILTERS, help="Only deleted expenses.")
+]
 
 
 def _filter_options(
