@@ -23,7 +23,13 @@ from expense_cli.domain.models import (
     Project,
     Reimbursement,
 )
-from expense_cli.domain.money import currency_digits, format_decimal, parse_unit_price
+from expense_cli.domain.money import (
+    currency_digits,
+    format_decimal,
+    parse_amount,
+    parse_unit_price,
+    parse_units,
+)
 from expense_cli.errors import ValidationError
 from expense_cli.store import Store
 
@@ -115,6 +121,11 @@ class _Composer:
         if category is not None:
             self._amount(category, digits)
             self._label(category)
+        else:  # rule 16: the amount's own rules hold whatever the category turns out to be
+            if self.inp.amount is not None:
+                self.issues.check("amount", parse_amount, self.inp.amount, digits)
+            if self.inp.units is not None:
+                self.issues.check("units", parse_units, self.inp.units)
         self._dates()
         self._flags(category)
         tags = self.issues.check("tags", text.normalize_tags, self.inp.tags) or ()

@@ -16,6 +16,7 @@ _ISO_TIMESTAMP = re.compile(
     r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?",
     re.ASCII | re.IGNORECASE,
 )
+_YEAR_MONTH_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
 _YEAR_FIRST = re.compile(r"[0-9]{4}(?:[^0-9]|$)", re.ASCII)
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
@@ -81,6 +82,12 @@ def parse_date(text: str, order: DateOrder, today: date) -> tuple[date, str | No
         day = _strict_iso(stamp.group(1))
         hour, minute = stamp.group(2), stamp.group(3)
         return _in_range(day), parse_time(f"{hour}:{minute}")
+    loose = _YEAR_MONTH_DAY.fullmatch(cleaned)
+    if loose:  # 2025-3-4: year, month and day as written, never swapped by dateutil
+        try:
+            return _in_range(date(*map(int, loose.groups()))), None
+        except ValueError:
+            raise InvalidValue(f"{text!r} is not a real calendar date") from None
     if cleaned[:4].isdigit() and cleaned[4:5] == "-":
         # Looks like ISO but is not valid ISO: never let dateutil reinterpret it.
         raise InvalidValue(f"{text!r} is not a real calendar date (YYYY-MM-DD)")

@@ -70,6 +70,18 @@ def _sort_key(name: str, value: Any) -> tuple[int, str]:
     return (0, text.casefold())
 
 
+def _tag_spellings(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """One spelling per tag (the first in sort order), whatever currency its rows are in:
+    tags are case-insensitive, so `Foo` and `foo` are one group."""
+    spelling: dict[str, str] = {}
+    for row in rows:
+        tag = row.get("tag_name")
+        if tag:
+            key = tag.casefold()
+            spelling[key] = min(spelling.get(key, tag), tag)
+    return spelling
+
+
 def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) -> list[ReportRow]:
     """Counts and exact totals per group (one or two levels) and currency."""
     by = tuple(by) or ("category",)
@@ -86,12 +98,12 @@ def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) ->
                                 ("project", "projects"))
             if kind in by
         }  # fmt: skip
+    spelling = _tag_spellings(rows) if "tag" in by else {}
     merged: dict[tuple[Any, ...], list[Any]] = {}
     for row in rows:
-        group = tuple(
-            _group_value(name, row[f"g{i}"], names, row.get("tag_name"))
-            for i, name in enumerate(by)
-        )
+        tag = row.get("tag_name")
+        tag = spelling.get(tag.casefold(), tag) if tag else tag
+        group = tuple(_group_value(name, row[f"g{i}"], names, tag) for i, name in enumerate(by))
         key = (json.dumps(group, sort_keys=True), row["currency"])
         entry = merged.setdefault(key, [group, row["currency"], 0, []])
         entry[2] += row["n"]
