@@ -47,12 +47,4 @@ def record(item: Any, fmt: StrEnum, as_json: bool) -> None:
         render.write_json(render.envelope(item.to_json()))
     else:
         data = item.to_json()
-        render.record_table([(k, _plain(v)) for k, v in data.items()])
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return f"{value['name']} (#{value['id']})"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
+        render.record_table([(k, render.plain(v)) for k, v in data.items()])

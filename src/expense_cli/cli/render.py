@@ -14,14 +14,18 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
-from expense_cli.domain.models import FLAT_COLUMNS, NUMERIC_COLUMNS, Expense, flat_row
+from expense_cli.domain.models import (
+    FLAT_COLUMNS,
+    FORMULA_STARTS,
+    NUMERIC_COLUMNS,
+    Expense,
+    flat_row,
+)
+from expense_cli.domain.text import BIDI_OVERRIDES
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 # machine formats ---------------------------------------------------------------------
@@ -120,7 +124,7 @@ def escape_controls(value: str, keep_newlines: bool = False) -> str:
     for char in value:
         if keep_newlines and char == "\n":
             out.append(char)
-        elif char in _BIDI or (ord(char) < 32 or 0x7F <= ord(char) <= 0x9F):
+        elif char in BIDI_OVERRIDES or (ord(char) < 32 or 0x7F <= ord(char) <= 0x9F):
             out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
         else:
             out.append(char)
@@ -200,16 +204,21 @@ def expense_fields(e: Expense) -> list[tuple[str, Any]]:
     data = e.to_json()
     fields: list[tuple[str, Any]] = []
     for key, value in data.items():
-        if key in ("category", "client", "project") and value is not None:
-            value = f"{value['name']} (#{value['id']})"
-        elif key == "tags":
+        if key == "tags":
             value = ", ".join(value)
         elif key == "amount":
             value = f"{value} {e.currency}"
-        elif isinstance(value, bool):
-            value = "yes" if value else "no"
-        fields.append((key, value))
+        fields.append((key, plain(value)))
     return fields
+
+
+def plain(value: Any) -> Any:
+    """A JSON value for a table cell: `{id, name}` as `name (#id)`, booleans as yes/no."""
+    if isinstance(value, dict):
+        return f"{value['name']} (#{value['id']})"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 def stderr_line(message: str) -> None:

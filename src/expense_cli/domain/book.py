@@ -48,10 +48,8 @@ _PARSERS = {"default_currency": normalize_currency, "date_order": _date_order}
 
 def set_setting(store: Store, key: str, value: str) -> Settings:
     """Change one setting; new clients and expenses use it, existing ones keep theirs."""
-    if key not in _PARSERS:
-        raise UsageError(f"unknown setting {key!r}; settings are {', '.join(SETTING_KEYS)}")
     issues = Issues()
-    parsed = issues.check(key, _PARSERS[key], value)
+    parsed = issues.check(key, _PARSERS[check_key(key)], value)
     issues.raise_if_any()
     with store.write():
         store.set_setting(key, str(parsed))

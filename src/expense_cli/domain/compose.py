@@ -80,9 +80,8 @@ class Composed:
     changed: set[str]
 
 
-def _lookup(
-    issues: Issues, field_name: str, find: Callable[..., T], *args: Any, **kw: Any
-) -> T | None:
+def _lookup(issues: Issues, find: Callable[..., T], *args: Any, **kw: Any) -> T | None:
+    """`find(...)`, with its validation error's fields recorded instead of raised."""
     try:
         return find(*args, **kw)
     except ValidationError as exc:
@@ -143,9 +142,7 @@ class _Composer:
 
     def _category(self) -> Category | None:
         if self.inp.category is not None:
-            category = _lookup(
-                self.issues, "category", find_category, self.store, self.inp.category
-            )
+            category = _lookup(self.issues, find_category, self.store, self.inp.category)
             self._refuse_archived("category", category, "category")
         elif self.base is not None:
             category = find_category(self.store, str(self.base.category.id))
@@ -167,7 +164,7 @@ class _Composer:
         client: Client | None = None
         if inp.client is not None:
             if inp.client.strip():
-                client = _lookup(self.issues, "client", find_client, self.store, inp.client)
+                client = _lookup(self.issues, find_client, self.store, inp.client)
                 self._refuse_archived("client", client, "client")
                 if client is None:
                     self.changed.add("client")
@@ -178,10 +175,10 @@ class _Composer:
         project: Project | None = None
         if inp.project is not None:
             if inp.project.strip():
+                client_id = None if client is None else client.id
                 project = _lookup(
-                    self.issues, "project", find_project, self.store, inp.project,
-                    client_id=None if client is None else client.id,
-                )  # fmt: skip
+                    self.issues, find_project, self.store, inp.project, client_id=client_id
+                )
                 self._refuse_archived("project", project, "project")
                 if project is None:
                     self.changed.add("project")

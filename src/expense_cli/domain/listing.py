@@ -28,7 +28,6 @@ SORT_ALIASES = {
     "amount": "amount", "date": "date", "expensedate": "date", "created": "created",
     "createdat": "created", "updated": "updated", "updatedat": "updated", "id": "id",
 }  # fmt: skip
-BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_PAGE = 2**62 // MAX_LIMIT  # the offset must stay a 64-bit SQLite integer
@@ -93,9 +92,9 @@ def parse_sort(value: str) -> tuple[str, bool]:
 
 def _bool(value: str) -> bool:
     try:
-        return BOOLEANS[value.strip().lower()]
-    except KeyError:
-        raise _usage("--billable", f"{value!r} is not one of true, false, 1, 0, yes, no") from None
+        return text.parse_bool(value)
+    except InvalidValue as exc:
+        raise _usage("--billable", str(exc)) from None
 
 
 def _bound(option: str, value: str, lower: bool) -> int:

@@ -176,6 +176,8 @@ FLAT_COLUMNS = (
     "created_at", "updated_at", "deleted_at",
 )  # fmt: skip
 NUMERIC_COLUMNS = frozenset({"id", "amount", "units", "unit_price"})
+# A text cell starting with one of these is a formula to a spreadsheet (SPEC §4).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _name(ref: Ref | None) -> str | None:

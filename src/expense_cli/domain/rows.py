@@ -136,9 +136,3 @@ def flat_maker(names: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]
         )  # fmt: skip
 
     return flat
-
-
-def flat(row: dict[str, Any]) -> tuple[Any, ...]:
-    """`models.flat_row(expense(row))` for one row as a dict (see `flat_maker`)."""
-    names = list(row)
-    return flat_maker(names)(tuple(row[name] for name in names))

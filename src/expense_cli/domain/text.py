@@ -16,6 +16,7 @@ TAG_MAX = 50
 REF_MAX = 100
 SEARCH_MAX = 200
 KEY_MAX = 255
+BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 # Unicode Cc is exactly U+0000–001F and U+007F–009F; Cs (lone surrogates) is how Python
@@ -45,6 +46,14 @@ def clean_text(value: str, max_len: int, *, multiline: bool = False, what: str =
     if len(cleaned) > max_len:
         raise InvalidValue(f"{what} is {len(cleaned)} characters; the limit is {max_len}")
     return cleaned
+
+
+def parse_bool(value: str) -> bool:
+    """true/false, 1/0, yes/no, any case (SPEC §3)."""
+    try:
+        return BOOLEANS[value.strip().lower()]
+    except KeyError:
+        raise InvalidValue(f"{value!r} is not one of true, false, 1, 0, yes, no") from None
 
 
 def description(value: str) -> str:

@@ -17,13 +17,12 @@ from expense_cli.domain.dates import format_timestamp, parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.expenses import new_uid
 from expense_cli.domain.issues import InvalidValue, Issues
+from expense_cli.domain.models import FORMULA_STARTS
 from expense_cli.domain.money import parse_amount
 from expense_cli.errors import ExpenseError, ValidationError
 from expense_cli.store import Store
 from expense_cli.store.catalog import CachedCatalog
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 MAX_REPORTED = 100
 UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
@@ -97,10 +96,7 @@ def _text(row: dict[str, Any], key: str) -> str | None:
 def _flag(value: Any) -> bool | None:
     if value is None or value == "" or isinstance(value, bool):
         return value if isinstance(value, bool) else None
-    flag = BOOLEANS.get(str(value).strip().lower())
-    if flag is None:
-        raise InvalidValue(f"{value!r} is not true or false")
-    return flag
+    return text.parse_bool(str(value))
 
 
 def _tags(value: Any) -> tuple[str, ...]:

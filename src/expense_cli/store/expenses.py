@@ -8,8 +8,8 @@ from typing import Any
 
 from expense_cli.store.base import StoreBase, fits
 from expense_cli.store.listing import (
-    _RANGES,
     CLIENTS_NAMED,
+    RANGES,
     SMALL_SET,
     SORT_COLUMNS,
     ExpenseQuery,
@@ -111,7 +111,7 @@ class ExpenseQueries(StoreBase):
                 self._live_size(f"{column} = ?", [value]),
                 Plan("set", source=column, indexed=frozenset({column})),
             ))  # fmt: skip
-        for column in _RANGES:
+        for column in RANGES:
             low, high = range_bounds(q, column)
             if column != SORT_COLUMNS[q.sort] and (low is not None or high is not None):
                 sizes.append((self._range_size(column, low, high), Plan(

@@ -43,7 +43,7 @@ JOIN categories cat ON cat.id = e.category_id
 LEFT JOIN clients cl ON cl.id = e.client_id
 LEFT JOIN projects p ON p.id = e.project_id"""
 # Range filters and the index column a `set` plan would read them from.
-_RANGES = {
+RANGES = {
     "date": ("date_from", "date_to"),
     "created_at": ("created_from", "created_to"),
     "amount_key": ("min_amount_key", "max_amount_key"),
@@ -132,7 +132,7 @@ def link_filter(q: ExpenseQuery) -> tuple[str, int] | None:
 
 
 def range_bounds(q: ExpenseQuery, column: str) -> tuple[Any, Any]:
-    low, high = _RANGES[column]
+    low, high = RANGES[column]
     return getattr(q, low), getattr(q, high)
 
 
@@ -168,7 +168,7 @@ def _filters(q: ExpenseQuery, w: _Where) -> None:
         w.add(f"{w.col('client_id')} IN ({CLIENTS_NAMED})", client_name_pattern(q.client_name))
     for column, value in equality_filters(q).items():
         w.add(f"{w.col(column)} = ?", value)
-    for column in _RANGES:
+    for column in RANGES:
         low, high = range_bounds(q, column)
         if low is not None:
             w.add(f"{w.col(column)} >= ?", low)
@@ -273,7 +273,7 @@ def walk_plan(q: ExpenseQuery) -> Plan:
     link = link_filter(q)
     if link is not None:
         indexed.add(link[0])
-    if column in _RANGES:
+    if column in RANGES:
         indexed.add(column)  # a range on the sort column narrows the same index
     return Plan("walk", link[0] if link else None, None, frozenset(indexed))
 
