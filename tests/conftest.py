@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,22 @@ def _installed() -> str | None:
 EXPENSE = _installed()
 
 
+def installed_env(book: Path) -> dict[str, str]:
+    """The environment for the installed command on `book`: no colour, a wide terminal."""
+    env = {**os.environ, "EXPENSE_DB": str(book), "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("FORCE_COLOR", None)
+    return env
+
+
+def run_installed(book: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`expense ARGS…` as a real process on `book`."""
+    assert EXPENSE is not None
+    return subprocess.run(
+        [EXPENSE, *args], capture_output=True, text=True, env=installed_env(book), timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
 class _Runner(CliRunner):
     """Typer rebuilds the whole command tree on every `invoke` (~0.1–0.2 s of each call);
     build it once for the session and hand the built command to the runner."""
@@ -82,3 +99,10 @@ def cli() -> Cli:
         return Result(runner.invoke(app, list(args), input=input))
 
     return run
+
+
+def ok(cli: Cli, *args: str) -> Any:
+    """`cli(ARGS…, "--json")` that must succeed: its `data`."""
+    result = cli(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return result.data

@@ -8,18 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, ok
 
 DEFAULT_CATEGORIES = {
     "Travel", "Meals", "Software", "Equipment", "Contractors", "Rent", "Utilities",
     "Marketing", "Services", "Salaries", "Other",
 }  # fmt: skip
-
-
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
 
 
 def _refused(cli: Cli, exit_code: int, *args: str) -> dict[str, Any]:
@@ -31,11 +25,11 @@ def _refused(cli: Cli, exit_code: int, *args: str) -> dict[str, Any]:
 
 
 def _categories(cli: Cli) -> dict[str, dict[str, Any]]:
-    return {c["name"]: c for c in _ok(cli, "categories")}
+    return {c["name"]: c for c in ok(cli, "categories")}
 
 
 def _expense(cli: Cli, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = _ok(cli, "add", *args)
+    data: dict[str, Any] = ok(cli, "add", *args)
     return data
 
 
@@ -61,7 +55,7 @@ def test_categories_table_lists_every_default(cli: Cli) -> None:
 
 
 def test_categories_add_amount_based(cli: Cli) -> None:
-    created = _ok(cli, "categories", "add", "Training")
+    created = ok(cli, "categories", "add", "Training")
     assert created["name"] == "Training"
     assert created["basis"] == "amount"
     assert created["unit_price"] is None
@@ -70,14 +64,14 @@ def test_categories_add_amount_based(cli: Cli) -> None:
 
 
 def test_categories_add_unit_based(cli: Cli) -> None:
-    created = _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    created = ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
     assert created["basis"] == "unit"
     assert created["unit_name"] == "km"
     assert created["unit_price"] == "0.58"
 
 
 def test_category_defaults_apply_to_new_expenses(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Per diem", "--approval", "pending", "--reimbursement", "pending")
+    ok(cli, "categories", "add", "Per diem", "--approval", "pending", "--reimbursement", "pending")
     expense = _expense(cli, "Lunch", "20.00", "-c", "per diem")
     assert expense["approval_status"] == "pending"
     assert expense["reimbursement_status"] == "pending"
@@ -98,7 +92,7 @@ def test_category_duplicate_name_is_rejected_case_insensitively(cli: Cli, name: 
 
 
 def test_categories_edit_renames(cli: Cli) -> None:
-    renamed = _ok(cli, "categories", "edit", "Software", "--name", "SaaS")
+    renamed = ok(cli, "categories", "edit", "Software", "--name", "SaaS")
     assert renamed["name"] == "SaaS"
     names = set(_categories(cli))
     assert "SaaS" in names and "Software" not in names
@@ -112,7 +106,7 @@ def test_categories_edit_to_an_existing_name_is_rejected(cli: Cli) -> None:
 
 
 def test_categories_archive_keeps_it_listed_but_refuses_new_expenses(cli: Cli) -> None:
-    archived = _ok(cli, "categories", "archive", "Rent")
+    archived = ok(cli, "categories", "archive", "Rent")
     assert archived["archived"] is True
     assert _categories(cli)["Rent"]["archived"] is True
     error = _refused(cli, 4, "add", "Office", "500.00", "-c", "Rent")
@@ -121,13 +115,13 @@ def test_categories_archive_keeps_it_listed_but_refuses_new_expenses(cli: Cli) -
 
 def test_archived_category_stays_on_its_expenses_and_filters(cli: Cli) -> None:
     expense = _expense(cli, "Office", "500.00", "-c", "Rent")
-    _ok(cli, "categories", "archive", "Rent")
-    assert _ok(cli, "show", str(expense["id"]))["category"]["name"] == "Rent"
-    assert [e["id"] for e in _ok(cli, "list", "-c", "Rent")] == [expense["id"]]
+    ok(cli, "categories", "archive", "Rent")
+    assert ok(cli, "show", str(expense["id"]))["category"]["name"] == "Rent"
+    assert [e["id"] for e in ok(cli, "list", "-c", "Rent")] == [expense["id"]]
 
 
 def test_categories_delete_an_unused_category(cli: Cli) -> None:
-    _ok(cli, "categories", "delete", "Salaries")
+    ok(cli, "categories", "delete", "Salaries")
     assert set(_categories(cli)) == DEFAULT_CATEGORIES - {"Salaries"}
 
 
@@ -142,11 +136,11 @@ def test_categories_delete_of_a_category_used_by_a_deleted_expense_is_a_conflict
     cli: Cli,
 ) -> None:
     expense = _expense(cli, "Laptop", "1200.00", "-c", "Equipment")
-    _ok(cli, "delete", str(expense["id"]))
+    ok(cli, "delete", str(expense["id"]))
     error = _refused(cli, 5, "categories", "delete", "Equipment")
     assert error["code"] == "conflict"
     assert "Equipment" in _categories(cli)
-    assert _ok(cli, "restore", str(expense["id"]))[0]["category"]["name"] == "Equipment"
+    assert ok(cli, "restore", str(expense["id"]))[0]["category"]["name"] == "Equipment"
 
 
 @pytest.mark.parametrize(
@@ -172,20 +166,20 @@ def test_categories_bad_approval_choice_is_a_usage_error(cli: Cli) -> None:
 
 # clients -----------------------------------------------------------------------------
 def test_clients_add_json_shape(cli: Cli) -> None:
-    created = _ok(cli, "clients", "add", "Acme GmbH", "--currency", "EUR")
+    created = ok(cli, "clients", "add", "Acme GmbH", "--currency", "EUR")
     assert set(created) == {"id", "name", "currency", "archived"}
     assert type(created["id"]) is int
     assert created["name"] == "Acme GmbH"
     assert created["currency"] == "EUR"
     assert created["archived"] is False
-    assert _ok(cli, "clients") == [created]
+    assert ok(cli, "clients") == [created]
 
 
 def test_client_currency_defaults_to_the_book_default_at_creation(cli: Cli) -> None:
-    assert _ok(cli, "clients", "add", "Early")["currency"] == "USD"
-    assert _ok(cli, "config", "default_currency", "GBP")["default_currency"] == "GBP"
-    assert _ok(cli, "clients", "add", "Late")["currency"] == "GBP"
-    currencies = {c["name"]: c["currency"] for c in _ok(cli, "clients")}
+    assert ok(cli, "clients", "add", "Early")["currency"] == "USD"
+    assert ok(cli, "config", "default_currency", "GBP")["default_currency"] == "GBP"
+    assert ok(cli, "clients", "add", "Late")["currency"] == "GBP"
+    currencies = {c["name"]: c["currency"] for c in ok(cli, "clients")}
     assert currencies == {"Early": "USD", "Late": "GBP"}
 
 
@@ -193,64 +187,64 @@ def test_client_currency_defaults_to_the_book_default_at_creation(cli: Cli) -> N
 def test_client_with_a_bad_currency_is_rejected(cli: Cli, currency: str) -> None:
     error = _refused(cli, 4, "clients", "add", "Acme", "--currency", currency)
     assert "currency" in error["fields"]
-    assert _ok(cli, "clients") == []
+    assert ok(cli, "clients") == []
 
 
 def test_client_duplicate_name_is_rejected_case_insensitively(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Acme")
     error = _refused(cli, 4, "clients", "add", "ACME")
     assert "name" in error["fields"]
-    assert [c["name"] for c in _ok(cli, "clients")] == ["Acme"]
+    assert [c["name"] for c in ok(cli, "clients")] == ["Acme"]
 
 
 def test_clients_edit_renames(cli: Cli) -> None:
-    created = _ok(cli, "clients", "add", "Acme")
-    renamed = _ok(cli, "clients", "edit", "acme", "--name", "Acme Inc")
+    created = ok(cli, "clients", "add", "Acme")
+    renamed = ok(cli, "clients", "edit", "acme", "--name", "Acme Inc")
     assert renamed == {**created, "name": "Acme Inc"}
 
 
 def test_archived_client_is_refused_for_new_expenses_but_filters(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Acme")
     expense = _expense(cli, "Taxi", "20.00", "-c", "Travel", "--client", "Acme")
-    archived = _ok(cli, "clients", "archive", "Acme")
+    archived = ok(cli, "clients", "archive", "Acme")
     assert archived["archived"] is True
     error = _refused(cli, 4, "add", "Taxi", "20.00", "-c", "Travel", "--client", "Acme")
     assert "client" in error["fields"]
-    assert [e["id"] for e in _ok(cli, "list", "--client", "Acme")] == [expense["id"]]
+    assert [e["id"] for e in ok(cli, "list", "--client", "Acme")] == [expense["id"]]
 
 
 # projects ----------------------------------------------------------------------------
 def test_projects_add_json_shape(cli: Cli) -> None:
-    client = _ok(cli, "clients", "add", "Acme")
-    created = _ok(cli, "projects", "add", "Website", "--client", "Acme")
+    client = ok(cli, "clients", "add", "Acme")
+    created = ok(cli, "projects", "add", "Website", "--client", "Acme")
     assert set(created) == {"id", "name", "client", "archived"}
     assert type(created["id"]) is int
     assert created["name"] == "Website"
     assert created["client"] == {"id": client["id"], "name": "Acme"}
     assert created["archived"] is False
-    assert _ok(cli, "projects") == [created]
+    assert ok(cli, "projects") == [created]
 
 
 def test_project_name_is_unique_per_client(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "clients", "add", "Beta")
-    _ok(cli, "projects", "add", "Website", "--client", "Acme")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Beta")
+    ok(cli, "projects", "add", "Website", "--client", "Acme")
     error = _refused(cli, 4, "projects", "add", "WEBSITE", "--client", "Acme")
     assert "name" in error["fields"]
-    other = _ok(cli, "projects", "add", "Website", "--client", "Beta")
+    other = ok(cli, "projects", "add", "Website", "--client", "Beta")
     assert other["client"]["name"] == "Beta"
-    assert len(_ok(cli, "projects")) == 2
+    assert len(ok(cli, "projects")) == 2
 
 
 def test_project_with_an_unknown_client_is_rejected(cli: Cli) -> None:
     error = _refused(cli, 4, "projects", "add", "Website", "--client", "Nobody")
     assert "client" in error["fields"]
-    assert _ok(cli, "projects") == []
+    assert ok(cli, "projects") == []
 
 
 def test_project_forces_its_client_and_currency(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme", "--currency", "EUR")
-    project = _ok(cli, "projects", "add", "Website", "--client", "Acme")
+    ok(cli, "clients", "add", "Acme", "--currency", "EUR")
+    project = ok(cli, "projects", "add", "Website", "--client", "Acme")
     expense = _expense(cli, "Fonts", "40.00", "-c", "Software", "-p", "website")
     assert expense["project"] == {"id": project["id"], "name": "Website"}
     assert expense["client"] == project["client"]
@@ -258,26 +252,26 @@ def test_project_forces_its_client_and_currency(cli: Cli) -> None:
 
 
 def test_project_name_shared_by_two_clients_needs_the_id(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "clients", "add", "Beta", "--currency", "EUR")
-    _ok(cli, "projects", "add", "Website", "--client", "Acme")
-    beta_site = _ok(cli, "projects", "add", "Website", "--client", "Beta")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Beta", "--currency", "EUR")
+    ok(cli, "projects", "add", "Website", "--client", "Acme")
+    beta_site = ok(cli, "projects", "add", "Website", "--client", "Beta")
     error = _refused(cli, 4, "add", "Fonts", "40.00", "-c", "Software", "-p", "Website")
     assert error["code"] == "validation_failed"
     assert "project" in error["fields"]
     assert "id" in error["fields"]["project"]
-    assert _ok(cli, "list") == []
+    assert ok(cli, "list") == []
     by_id = _expense(cli, "Fonts", "40.00", "-c", "Software", "-p", str(beta_site["id"]))
     assert by_id["project"]["id"] == beta_site["id"]
     assert by_id["client"]["name"] == "Beta"
 
 
 def test_projects_edit_renames_and_archive_refuses_new_links(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "projects", "add", "Website", "--client", "Acme")
-    renamed = _ok(cli, "projects", "edit", "website", "--name", "Relaunch")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "projects", "add", "Website", "--client", "Acme")
+    renamed = ok(cli, "projects", "edit", "website", "--name", "Relaunch")
     assert renamed["name"] == "Relaunch"
-    archived = _ok(cli, "projects", "archive", "Relaunch")
+    archived = ok(cli, "projects", "archive", "Relaunch")
     assert archived["archived"] is True
     error = _refused(cli, 4, "add", "Fonts", "40.00", "-c", "Software", "-p", "Relaunch")
     assert "project" in error["fields"]
@@ -286,8 +280,8 @@ def test_projects_edit_renames_and_archive_refuses_new_links(cli: Cli) -> None:
 # references (rule 19) ----------------------------------------------------------------
 def test_references_by_id_or_case_insensitive_exact_name(cli: Cli) -> None:
     travel = _categories(cli)["Travel"]
-    client = _ok(cli, "clients", "add", "Acme Corp")
-    project = _ok(cli, "projects", "add", "Website", "--client", "Acme Corp")
+    client = ok(cli, "clients", "add", "Acme Corp")
+    project = ok(cli, "projects", "add", "Website", "--client", "Acme Corp")
     by_name = _expense(cli, "A", "1.00", "-c", "tRAVEL", "--client", "ACME corp")
     by_id = _expense(cli, "B", "1.00", "-c", str(travel["id"]), "--client", str(client["id"]))
     assert by_name["category"] == by_id["category"] == {"id": travel["id"], "name": "Travel"}
@@ -310,7 +304,7 @@ def test_unknown_or_partial_reference_is_a_validation_error(
 
 
 def test_an_all_digit_reference_is_an_id_not_a_name(cli: Cli) -> None:
-    created = _ok(cli, "categories", "add", "2024")
+    created = ok(cli, "categories", "add", "2024")
     assert created["id"] != 2024
     error = _refused(cli, 4, "add", "X", "1.00", "-c", "2024")
     assert "category" in error["fields"]
@@ -320,16 +314,16 @@ def test_an_all_digit_reference_is_an_id_not_a_name(cli: Cli) -> None:
 
 # config ------------------------------------------------------------------------------
 def test_config_shows_the_defaults_of_a_new_book(cli: Cli) -> None:
-    assert _ok(cli, "config") == {"default_currency": "USD", "date_order": "ymd"}
+    assert ok(cli, "config") == {"default_currency": "USD", "date_order": "ymd"}
 
 
 def test_config_sets_default_currency_for_new_expenses_only(cli: Cli) -> None:
     before = _expense(cli, "A", "1.00", "-c", "Travel")
-    assert _ok(cli, "config", "default_currency", "EUR")["default_currency"] == "EUR"
-    assert _ok(cli, "config") == {"default_currency": "EUR", "date_order": "ymd"}
+    assert ok(cli, "config", "default_currency", "EUR")["default_currency"] == "EUR"
+    assert ok(cli, "config") == {"default_currency": "EUR", "date_order": "ymd"}
     after = _expense(cli, "B", "1.00", "-c", "Travel")
     assert after["currency"] == "EUR"
-    assert _ok(cli, "show", str(before["id"]))["currency"] == "USD"
+    assert ok(cli, "show", str(before["id"]))["currency"] == "USD"
     plain = cli("config", "default_currency")
     assert plain.exit_code == 0, plain.stderr
     assert plain.stdout.strip() == "EUR"
@@ -337,7 +331,7 @@ def test_config_sets_default_currency_for_new_expenses_only(cli: Cli) -> None:
 
 @pytest.mark.parametrize(("order", "expected"), [("dmy", "2025-04-03"), ("mdy", "2025-03-04")])
 def test_config_date_order_decides_ambiguous_dates(cli: Cli, order: str, expected: str) -> None:
-    assert _ok(cli, "config", "date_order", order)["date_order"] == order
+    assert ok(cli, "config", "date_order", order)["date_order"] == order
     expense = _expense(cli, "A", "1.00", "-c", "Travel", "-d", "03/04/2025")
     assert expense["date"] == expected
     strict = _expense(cli, "B", "1.00", "-c", "Travel", "-d", "2025-03-04")
@@ -348,7 +342,7 @@ def test_config_date_order_decides_ambiguous_dates(cli: Cli, order: str, expecte
 def test_config_bad_value_is_rejected(cli: Cli, key: str, value: str) -> None:
     error = _refused(cli, 4, "config", key, value)
     assert key in error["fields"]
-    assert _ok(cli, "config") == {"default_currency": "USD", "date_order": "ymd"}
+    assert ok(cli, "config") == {"default_currency": "USD", "date_order": "ymd"}
 
 
 def test_config_unknown_key_is_a_usage_error(cli: Cli) -> None:
@@ -381,7 +375,7 @@ def test_db_option_overrides_the_environment(cli: Cli, tmp_path: Path, book: Pat
     assert not book.exists()
     there = cli("--db", str(other), "list", "--json")
     assert [e["description"] for e in there.data] == ["Elsewhere"]
-    assert _ok(cli, "list") == []
+    assert ok(cli, "list") == []
 
 
 def test_environment_variable_chooses_the_book(
@@ -392,7 +386,7 @@ def test_environment_variable_chooses_the_book(
     monkeypatch.setenv("EXPENSE_DB", str(first))
     _expense(cli, "In first", "1.00", "-c", "Travel")
     monkeypatch.setenv("EXPENSE_DB", str(second))
-    assert _ok(cli, "list") == []
+    assert ok(cli, "list") == []
     assert second.exists()
     monkeypatch.setenv("EXPENSE_DB", str(first))
-    assert [e["description"] for e in _ok(cli, "list")] == ["In first"]
+    assert [e["description"] for e in ok(cli, "list")] == ["In first"]

@@ -8,32 +8,26 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, ok
 
 COPIED = ("description", "amount", "currency", "units", "unit_price", "category",
           "custom_category", "client", "project", "billable", "notes")  # fmt: skip
 
 
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
-
-
 def _count(cli: Cli) -> int:
-    return len(_ok(cli, "list", "--all"))
+    return len(ok(cli, "list", "--all"))
 
 
 def _clone(cli: Cli, source: int, *args: str) -> dict[str, Any]:
-    return _ok(cli, "clone", str(source), *args)  # type: ignore[no-any-return]
+    return ok(cli, "clone", str(source), *args)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 def source(cli: Cli) -> int:
     """A fully populated expense: project (so client), billable, notes, time, tags."""
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "projects", "add", "Website", "--client", "Acme")
-    data = _ok(
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "projects", "add", "Website", "--client", "Acme")
+    data = ok(
         cli, "add", "Hosting", "20.00", "-c", "Software", "-p", "Website", "--billable",
         "-n", "monthly plan", "-d", "2025-01-15", "--time", "09:30", "-t", "infra", "-t", "ops",
     )  # fmt: skip
@@ -57,7 +51,7 @@ def test_clone_with_currency_is_a_usage_error(cli: Cli, source: int) -> None:
 
 # what is copied -------------------------------------------------------------------------
 def test_clone_copies_the_rule_13_fields(cli: Cli, source: int) -> None:
-    original = _ok(cli, "show", str(source))
+    original = ok(cli, "show", str(source))
 
     copy = _clone(cli, source, "-d", "2025-02-15")
 
@@ -72,7 +66,7 @@ def test_clone_copies_the_rule_13_fields(cli: Cli, source: int) -> None:
 
 
 def test_clone_gets_a_new_id_uid_and_the_given_date(cli: Cli, source: int) -> None:
-    original = _ok(cli, "show", str(source))
+    original = ok(cli, "show", str(source))
 
     copy = _clone(cli, source, "-d", "2025-02-15")
 
@@ -82,7 +76,7 @@ def test_clone_gets_a_new_id_uid_and_the_given_date(cli: Cli, source: int) -> No
     assert copy["created_at"] >= original["created_at"]
     assert copy["deleted_at"] is None
     assert _count(cli) == 2
-    assert _ok(cli, "show", str(copy["id"])) == copy
+    assert ok(cli, "show", str(copy["id"])) == copy
 
 
 def test_clone_does_not_copy_time_or_tags(cli: Cli, source: int) -> None:
@@ -93,11 +87,11 @@ def test_clone_does_not_copy_time_or_tags(cli: Cli, source: int) -> None:
 
 
 def test_clone_leaves_the_source_unchanged(cli: Cli, source: int) -> None:
-    original = _ok(cli, "show", str(source))
+    original = ok(cli, "show", str(source))
 
     _clone(cli, source, "-d", "2025-02-15", "--description", "Other", "--amount", "1.00")
 
-    assert _ok(cli, "show", str(source)) == original
+    assert ok(cli, "show", str(source)) == original
 
 
 def test_clone_resolves_relative_dates(cli: Cli, source: int) -> None:
@@ -122,16 +116,16 @@ def test_clone_does_not_copy_the_invoice_state(cli: Cli, source: int) -> None:
     assert copy["billing_status"] == "not_invoiced"
     assert copy["invoice_ref"] is None
     assert copy["billable"] is True
-    assert _ok(cli, "show", str(source))["invoice_ref"] == "INV-7"
+    assert ok(cli, "show", str(source))["invoice_ref"] == "INV-7"
     # The copy is not locked: its amount can change.
-    assert _ok(cli, "edit", str(copy["id"]), "--amount", "21.00")["amount"] == "21.00"
+    assert ok(cli, "edit", str(copy["id"]), "--amount", "21.00")["amount"] == "21.00"
 
 
 def test_clone_copies_units_and_the_unit_price_snapshot(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
-    original = _ok(cli, "add", "Drive", "-c", "Mileage", "--units", "120")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    original = ok(cli, "add", "Drive", "-c", "Mileage", "--units", "120")
     assert original["amount"] == "69.60"
-    _ok(cli, "categories", "edit", "Mileage", "--unit-price", "0.62")
+    ok(cli, "categories", "edit", "Mileage", "--unit-price", "0.62")
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15")
 
@@ -142,7 +136,7 @@ def test_clone_copies_units_and_the_unit_price_snapshot(cli: Cli) -> None:
 
 
 def test_clone_copies_the_custom_category(cli: Cli) -> None:
-    original = _ok(cli, "add", "Fee", "3.00", "-c", "Other", "--label", "Bank fees")
+    original = ok(cli, "add", "Fee", "3.00", "-c", "Other", "--label", "Bank fees")
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15")
 
@@ -151,8 +145,8 @@ def test_clone_copies_the_custom_category(cli: Cli) -> None:
 
 
 def test_clone_copies_the_currency_of_a_foreign_client(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Yen Co", "--currency", "JPY")
-    original = _ok(cli, "add", "Taxi", "1500", "-c", "Travel", "--client", "Yen Co")
+    ok(cli, "clients", "add", "Yen Co", "--currency", "JPY")
+    original = ok(cli, "add", "Taxi", "1500", "-c", "Travel", "--client", "Yen Co")
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15")
 
@@ -163,10 +157,10 @@ def test_clone_copies_the_currency_of_a_foreign_client(cli: Cli) -> None:
 
 # approval and reimbursement -------------------------------------------------------------
 def test_clone_resets_approval_and_reimbursement_to_the_category_defaults(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
-    original = _ok(cli, "add", "Visa fee", "60.00", "-c", "Fees")
+    ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
+    original = ok(cli, "add", "Visa fee", "60.00", "-c", "Fees")
     assert (original["approval_status"], original["reimbursement_status"]) == ("pending", "pending")
-    edited = _ok(cli, "edit", str(original["id"]), "--approval", "approved", "--reimbursement",
+    edited = ok(cli, "edit", str(original["id"]), "--approval", "approved", "--reimbursement",
                  "reimbursed")  # fmt: skip
     assert (edited["approval_status"], edited["reimbursement_status"]) == ("approved", "reimbursed")
 
@@ -177,7 +171,7 @@ def test_clone_resets_approval_and_reimbursement_to_the_category_defaults(cli: C
 
 
 def test_clone_of_a_rejected_expense_is_approved_again_in_a_default_category(cli: Cli) -> None:
-    original = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals", "--approval", "rejected",
+    original = ok(cli, "add", "Lunch", "12.50", "-c", "Meals", "--approval", "rejected",
                    "--reimbursement", "rejected")  # fmt: skip
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15")
@@ -187,9 +181,9 @@ def test_clone_of_a_rejected_expense_is_approved_again_in_a_default_category(cli
 
 
 def test_clone_takes_the_category_defaults_as_they_are_now(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
-    original = _ok(cli, "add", "Visa fee", "60.00", "-c", "Fees")
-    _ok(cli, "categories", "edit", "Fees", "--approval", "rejected", "--reimbursement",
+    ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
+    original = ok(cli, "add", "Visa fee", "60.00", "-c", "Fees")
+    ok(cli, "categories", "edit", "Fees", "--approval", "rejected", "--reimbursement",
         "reimbursed")  # fmt: skip
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15")
@@ -235,7 +229,7 @@ def test_clone_into_other_without_a_label_is_rejected(cli: Cli, source: int) -> 
 
 
 def test_clone_overrides_the_label_of_an_other_expense(cli: Cli) -> None:
-    original = _ok(cli, "add", "Fee", "3.00", "-c", "Other", "--label", "Bank fees")
+    original = ok(cli, "add", "Fee", "3.00", "-c", "Other", "--label", "Bank fees")
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15", "--label", "Card fees")
 
@@ -244,8 +238,8 @@ def test_clone_overrides_the_label_of_an_other_expense(cli: Cli) -> None:
 
 
 def test_clone_overrides_units(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
-    original = _ok(cli, "add", "Drive", "-c", "Mileage", "--units", "120")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    original = ok(cli, "add", "Drive", "-c", "Mileage", "--units", "120")
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15", "--units", "10.5")
 
@@ -255,7 +249,7 @@ def test_clone_overrides_units(cli: Cli) -> None:
 
 
 def test_clone_into_a_unit_category_computes_the_amount(cli: Cli, source: int) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
 
     copy = _clone(cli, source, "-d", "2025-02-15", "-c", "Mileage", "--units", "100")
 
@@ -265,8 +259,8 @@ def test_clone_into_a_unit_category_computes_the_amount(cli: Cli, source: int) -
 
 
 def test_clone_overrides_the_project_and_its_client(cli: Cli, source: int) -> None:
-    _ok(cli, "clients", "add", "Globex")
-    _ok(cli, "projects", "add", "Portal", "--client", "Globex")
+    ok(cli, "clients", "add", "Globex")
+    ok(cli, "projects", "add", "Portal", "--client", "Globex")
 
     copy = _clone(cli, source, "-d", "2025-02-15", "-p", "Portal")
 
@@ -282,9 +276,9 @@ def test_clone_detaches_links_with_empty_values(cli: Cli, source: int) -> None:
 
 
 def test_clone_overrides_the_client_of_an_unprojected_expense(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "clients", "add", "Globex")
-    original = _ok(cli, "add", "Call", "5.00", "-c", "Services", "--client", "Acme")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Globex")
+    original = ok(cli, "add", "Call", "5.00", "-c", "Services", "--client", "Acme")
 
     copy = _clone(cli, original["id"], "-d", "2025-02-15", "--client", "Globex")
 
@@ -293,7 +287,7 @@ def test_clone_overrides_the_client_of_an_unprojected_expense(cli: Cli) -> None:
 
 
 def test_clone_with_a_client_that_is_not_the_projects_is_rejected(cli: Cli, source: int) -> None:
-    _ok(cli, "clients", "add", "Globex")
+    ok(cli, "clients", "add", "Globex")
 
     result = cli("clone", str(source), "-d", "2025-02-15", "--client", "Globex", "--json")
 
@@ -310,7 +304,7 @@ def test_clone_overrides_billable(cli: Cli, source: int, flag: str, expected: bo
 
 
 def test_clone_of_a_non_billable_expense_can_be_made_billable(cli: Cli) -> None:
-    original = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals")
+    original = ok(cli, "add", "Lunch", "12.50", "-c", "Meals")
 
     assert _clone(cli, original["id"], "-d", "2025-02-15")["billable"] is False
     assert _clone(cli, original["id"], "-d", "2025-02-15", "--billable")["billable"] is True
@@ -331,7 +325,7 @@ def test_clone_quiet_prints_only_the_new_id(cli: Cli, source: int) -> None:
     assert result.exit_code == 0, result.stderr
     new_id = int(result.stdout.strip())
     assert new_id != source
-    assert _ok(cli, "show", str(new_id))["date"] == "2025-02-15"
+    assert ok(cli, "show", str(new_id))["date"] == "2025-02-15"
 
 
 # deleted and archived sources -----------------------------------------------------------
@@ -370,13 +364,13 @@ def _rejected(cli: Cli, source: int, field: str, *args: str) -> None:
 
 
 def test_clone_with_an_archived_category_is_rejected(cli: Cli, source: int) -> None:
-    _ok(cli, "categories", "archive", "Software")
+    ok(cli, "categories", "archive", "Software")
 
     _rejected(cli, source, "category")
 
 
 def test_clone_with_an_archived_category_works_when_it_is_overridden(cli: Cli, source: int) -> None:
-    _ok(cli, "categories", "archive", "Software")
+    ok(cli, "categories", "archive", "Software")
 
     copy = _clone(cli, source, "-d", "2025-02-15", "-c", "Services", "--amount", "20.00")
 
@@ -384,20 +378,20 @@ def test_clone_with_an_archived_category_works_when_it_is_overridden(cli: Cli, s
 
 
 def test_clone_overriding_into_an_archived_category_is_rejected(cli: Cli, source: int) -> None:
-    _ok(cli, "categories", "archive", "Services")
+    ok(cli, "categories", "archive", "Services")
 
     _rejected(cli, source, "category", "-c", "Services", "--amount", "20.00")
 
 
 def test_clone_with_an_archived_project_is_rejected(cli: Cli, source: int) -> None:
-    _ok(cli, "projects", "archive", "Website")
+    ok(cli, "projects", "archive", "Website")
 
     _rejected(cli, source, "project")
 
 
 def test_clone_with_an_archived_project_works_when_it_is_overridden(cli: Cli, source: int) -> None:
-    _ok(cli, "projects", "add", "Shop", "--client", "Acme")
-    _ok(cli, "projects", "archive", "Website")
+    ok(cli, "projects", "add", "Shop", "--client", "Acme")
+    ok(cli, "projects", "archive", "Website")
 
     moved = _clone(cli, source, "-d", "2025-02-15", "-p", "Shop")
     dropped = _clone(cli, source, "-d", "2025-02-15", "-p", "")
@@ -408,18 +402,18 @@ def test_clone_with_an_archived_project_works_when_it_is_overridden(cli: Cli, so
 
 
 def test_clone_with_an_archived_client_is_rejected(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    original = _ok(cli, "add", "Call", "5.00", "-c", "Services", "--client", "Acme")
-    _ok(cli, "clients", "archive", "Acme")
+    ok(cli, "clients", "add", "Acme")
+    original = ok(cli, "add", "Call", "5.00", "-c", "Services", "--client", "Acme")
+    ok(cli, "clients", "archive", "Acme")
 
     _rejected(cli, original["id"], "client")
 
 
 def test_clone_with_an_archived_client_works_when_it_is_overridden(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "clients", "add", "Globex")
-    original = _ok(cli, "add", "Call", "5.00", "-c", "Services", "--client", "Acme")
-    _ok(cli, "clients", "archive", "Acme")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Globex")
+    original = ok(cli, "add", "Call", "5.00", "-c", "Services", "--client", "Acme")
+    ok(cli, "clients", "archive", "Acme")
 
     moved = _clone(cli, original["id"], "-d", "2025-02-15", "--client", "Globex")
     dropped = _clone(cli, original["id"], "-d", "2025-02-15", "--client", "")
@@ -429,7 +423,7 @@ def test_clone_with_an_archived_client_works_when_it_is_overridden(cli: Cli) -> 
 
 
 def test_clone_whose_project_has_an_archived_client_is_rejected(cli: Cli, source: int) -> None:
-    _ok(cli, "clients", "archive", "Acme")
+    ok(cli, "clients", "archive", "Acme")
 
     result = cli("clone", str(source), "-d", "2025-02-15", "--json")
 

@@ -17,25 +17,19 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, Result
+from tests.conftest import Cli, Result, ok
 
 TABLES = ("expenses", "categories", "clients", "projects", "expense_tags", "settings")
 
 
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
-
-
 def _all(cli: Cli, *db: str) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = _ok(cli, *db, "list", "--all")
+    data: list[dict[str, Any]] = ok(cli, *db, "list", "--all")
     return data
 
 
 def _everything(cli: Cli, *db: str) -> list[dict[str, Any]]:
     """Live and deleted expenses."""
-    return _all(cli, *db) + _ok(cli, *db, "list", "--all", "--deleted")  # type: ignore[no-any-return]
+    return _all(cli, *db) + ok(cli, *db, "list", "--all", "--deleted")  # type: ignore[no-any-return]
 
 
 def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -58,9 +52,9 @@ def _sql(path: Path, statement: str, *params: Any) -> None:
 # demo ---------------------------------------------------------------------------------
 def _check_demo_book(cli: Cli, *db: str) -> list[dict[str, Any]]:
     expenses = _all(cli, *db)
-    clients = _ok(cli, *db, "clients")
-    projects = _ok(cli, *db, "projects")
-    categories = _ok(cli, *db, "categories")
+    clients = ok(cli, *db, "clients")
+    projects = ok(cli, *db, "projects")
+    categories = ok(cli, *db, "categories")
 
     assert len({c["currency"] for c in clients}) >= 2
     assert projects and all(p["client"]["name"] in {c["name"] for c in clients} for p in projects)
@@ -83,10 +77,10 @@ def test_demo_fills_the_book_and_shows_list_and_report(cli: Cli, book: Path) -> 
     assert result.exit_code == 0, result.stderr
     assert book.exists()
     expenses = _check_demo_book(cli)
-    newest = _ok(cli, "list", "--limit", "1")[0]
+    newest = ok(cli, "list", "--limit", "1")[0]
     assert newest["description"] in result.stdout
     assert newest["amount"] in result.stdout
-    for row in _ok(cli, "report"):
+    for row in ok(cli, "report"):
         assert row["group"]["category"]["name"] in result.stdout
         assert row["total"] in result.stdout
     assert "Traceback" not in result.stderr
@@ -106,20 +100,20 @@ def test_demo_with_db_fills_that_book_only(cli: Cli, book: Path, tmp_path: Path)
 
 
 def _seed_expense(cli: Cli) -> None:
-    _ok(cli, "add", "Mine", "1.00", "-c", "Travel")
+    ok(cli, "add", "Mine", "1.00", "-c", "Travel")
 
 
 def _seed_deleted(cli: Cli) -> None:
-    expense = _ok(cli, "add", "Mine", "1.00", "-c", "Travel")
+    expense = ok(cli, "add", "Mine", "1.00", "-c", "Travel")
     assert cli("delete", str(expense["id"])).exit_code == 0
 
 
 def _seed_client(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Mine Ltd")
+    ok(cli, "clients", "add", "Mine Ltd")
 
 
 def _seed_category(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "mi", "--unit-price", "0.67")
+    ok(cli, "categories", "add", "Mileage", "--unit", "mi", "--unit-price", "0.67")
 
 
 @pytest.mark.parametrize(
@@ -168,11 +162,11 @@ def test_db_path_follows_the_db_option_and_creates_no_folder(
 @pytest.fixture
 def linked(cli: Cli, tmp_path: Path) -> dict[str, int]:
     """Filler expenses, then four linked ones whose ids name the problems found later."""
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "clients", "add", "Globex")
-    _ok(cli, "clients", "add", "Euro GmbH", "--currency", "EUR")
-    _ok(cli, "projects", "add", "Site", "--client", "Acme")
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Globex")
+    ok(cli, "clients", "add", "Euro GmbH", "--currency", "EUR")
+    ok(cli, "projects", "add", "Site", "--client", "Acme")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
     filler = tmp_path / "filler.csv"
     filler.write_text(
         "date,description,amount,category\n"
@@ -181,12 +175,12 @@ def linked(cli: Cli, tmp_path: Path) -> dict[str, int]:
     )
     assert cli("import", str(filler)).exit_code == 0
     ids = {
-        "project": _ok(cli, "add", "Hosting", "10.00", "-c", "Software", "-p", "Site")["id"],
-        "units": _ok(cli, "add", "Drive", "--units", "100", "-c", "Mileage")["id"],
-        "currency": _ok(cli, "add", "Lunch", "12.00", "-c", "Meals", "--client", "Acme")["id"],
-        "reference": _ok(cli, "add", "Taxi", "7.00", "-c", "Travel", "-t", "x")["id"],
+        "project": ok(cli, "add", "Hosting", "10.00", "-c", "Software", "-p", "Site")["id"],
+        "units": ok(cli, "add", "Drive", "--units", "100", "-c", "Mileage")["id"],
+        "currency": ok(cli, "add", "Lunch", "12.00", "-c", "Meals", "--client", "Acme")["id"],
+        "reference": ok(cli, "add", "Taxi", "7.00", "-c", "Travel", "-t", "x")["id"],
     }
-    clients = {c["name"]: c["id"] for c in _ok(cli, "clients")}
+    clients = {c["name"]: c["id"] for c in ok(cli, "clients")}
     assert all(i > 20 for i in ids.values())
     ids["globex"], ids["euro"] = clients["Globex"], clients["Euro GmbH"]
     return ids
@@ -320,7 +314,7 @@ def test_backup_writes_a_copy_with_the_same_rows(cli: Cli, book: Path, tmp_path:
 
 
 def test_backup_refuses_an_existing_destination_without_force(cli: Cli, tmp_path: Path) -> None:
-    _ok(cli, "add", "Taxi", "7.00", "-c", "Travel")
+    ok(cli, "add", "Taxi", "7.00", "-c", "Travel")
     dest = tmp_path / "existing.db"
     dest.write_bytes(b"not a backup")
 
@@ -335,10 +329,10 @@ def test_backup_refuses_an_existing_destination_without_force(cli: Cli, tmp_path
 
 
 def test_backup_with_force_replaces_the_destination(cli: Cli, book: Path, tmp_path: Path) -> None:
-    _ok(cli, "add", "Taxi", "7.00", "-c", "Travel")
+    ok(cli, "add", "Taxi", "7.00", "-c", "Travel")
     dest = tmp_path / "copy.db"
     assert cli("db", "backup", str(dest)).exit_code == 0
-    _ok(cli, "add", "Lunch", "12.00", "-c", "Meals")
+    ok(cli, "add", "Lunch", "12.00", "-c", "Meals")
     assert cli("db", "backup", str(dest)).exit_code == 5
     assert [e["description"] for e in _all(cli, "--db", str(dest))] == ["Taxi"]
 
@@ -379,7 +373,7 @@ def test_backup_while_another_process_writes(cli: Cli, book: Path, tmp_path: Pat
     shell = shutil.which("sh")
     if expense is None or shell is None:
         pytest.skip("needs the installed `expense` command and sh")
-    _ok(cli, "add", "Seed", "1.00", "-c", "Travel")
+    ok(cli, "add", "Seed", "1.00", "-c", "Travel")
     stop = tmp_path / "stop"
     env = {**os.environ, "EXPENSE_DB": str(book), "EXPENSE": expense, "STOP": str(stop)}
     writer = subprocess.Popen([shell, "-c", _WRITER], env=env, stdout=subprocess.DEVNULL,

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from expense_cli.cli.app import app
-from tests.conftest import Cli, Result
+from tests.conftest import Cli, Result, ok
 
 ROUND_TRIP_FIELDS = (
     "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
@@ -33,19 +33,13 @@ ROUND_TRIP_FIELDS = (
 )  # fmt: skip
 
 
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
-
-
 def _add(cli: Cli, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = _ok(cli, "add", *args)
+    data: dict[str, Any] = ok(cli, "add", *args)
     return data
 
 
 def _all(cli: Cli, *args: str) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = _ok(cli, *args, "list", "--all")
+    data: list[dict[str, Any]] = ok(cli, *args, "list", "--all")
     return data
 
 
@@ -73,10 +67,10 @@ def _write(path: Path, content: str) -> Path:
 
 def _catalog(cli: Cli, *db: str) -> None:
     """Mileage (unit-based), clients Tokyo KK (JPY) and Acme (USD), project Relaunch."""
-    _ok(cli, *db, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
-    _ok(cli, *db, "clients", "add", "Tokyo KK", "--currency", "JPY")
-    _ok(cli, *db, "clients", "add", "Acme")
-    _ok(cli, *db, "projects", "add", "Relaunch", "--client", "Acme")
+    ok(cli, *db, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    ok(cli, *db, "clients", "add", "Tokyo KK", "--currency", "JPY")
+    ok(cli, *db, "clients", "add", "Acme")
+    ok(cli, *db, "projects", "add", "Relaunch", "--client", "Acme")
 
 
 def _fill_rich(cli: Cli) -> list[dict[str, Any]]:
@@ -91,7 +85,7 @@ def _fill_rich(cli: Cli) -> list[dict[str, Any]]:
          "-d", "2025-03-01", "--approval", "pending", "--reimbursement", "pending")  # fmt: skip
     hosting = _add(cli, "Hosting", "42.50", "-c", "Software", "-p", "Relaunch", "--billable",
                    "-d", "2025-03-05", "-t", "infra")  # fmt: skip
-    _ok(cli, "invoice", str(hosting["id"]), "--ref", "INV-7")
+    ok(cli, "invoice", str(hosting["id"]), "--ref", "INV-7")
     _add(cli, "=SUM(A1:A9)", "1.00", "-c", "Meals", "-d", "2025-04-01", "-n", "+notes",
          "--approval", "rejected", "--reimbursement", "rejected")  # fmt: skip
     _add(cli, "Plain coffee", "3.20", "-c", "Meals", "-d", "2025-04-02", "--billable")
@@ -299,12 +293,12 @@ def test_export_failing_mid_stream_leaves_the_destination_untouched(
 # CSV formula neutralisation -----------------------------------------------------------
 @pytest.fixture
 def formulas(cli: Cli) -> dict[str, Any]:
-    _ok(cli, "clients", "add", "=Evil Corp")
-    _ok(cli, "categories", "add", "+Plus")
+    ok(cli, "clients", "add", "=Evil Corp")
+    ok(cli, "categories", "add", "+Plus")
     expense = _add(cli, "minus", "3.00", "-c", "+Plus", "--client", "=Evil Corp", "-n",
                    "+1 555 0100\tcall", "-t", "=tag", "--billable", "-d", "2025-05-05")  # fmt: skip
-    _ok(cli, "edit", str(expense["id"]), "--description=-minus")
-    _ok(cli, "invoice", str(expense["id"]), "--ref=@INV-1")
+    ok(cli, "edit", str(expense["id"]), "--description=-minus")
+    ok(cli, "invoice", str(expense["id"]), "--ref=@INV-1")
     _add(cli, "@home office", "4.00", "-c", "Other", "--label", "=label", "-n", "a=b",
          "-d", "2025-05-06")  # fmt: skip
     return expense
@@ -371,7 +365,7 @@ def test_round_trip_into_a_fresh_book_reproduces_every_expense_once(
     assert cli("export", "-f", fmt, "-o", str(exported)).exit_code == 0
     fresh = str(tmp_path / "fresh.db")
     _catalog(cli, "--db", fresh)
-    before = _ok(cli, "--db", fresh, "add", "Already here", "9.99", "-c", "Travel")
+    before = ok(cli, "--db", fresh, "add", "Already here", "9.99", "-c", "Travel")
 
     result = _import(cli, str(exported), "--json", db=fresh)
 
@@ -381,7 +375,7 @@ def test_round_trip_into_a_fresh_book_reproduces_every_expense_once(
     imported = _all(cli, "--db", fresh)
     assert len(imported) == len(rich_book) + 1
     assert _by_uid([e for e in imported if e["uid"] != before["uid"]]) == _by_uid(rich_book)
-    assert _ok(cli, "--db", fresh, "show", str(before["id"])) == before
+    assert ok(cli, "--db", fresh, "show", str(before["id"])) == before
     assert len({e["id"] for e in imported}) == len(imported)
 
     again = _import(cli, str(exported), "--json", db=fresh)
@@ -410,7 +404,7 @@ def test_create_missing_rebuilds_the_catalogue_in_an_empty_book(
     assert any(k.endswith(".project") and "Relaunch" in v for k, v in fields.items())
     assert created.exit_code == 0, created.stderr
     assert _by_uid(_all(cli, "--db", fresh)) == _by_uid(rich_book)
-    clients = {c["name"]: c["currency"] for c in _ok(cli, "--db", fresh, "clients")}
+    clients = {c["name"]: c["currency"] for c in ok(cli, "--db", fresh, "clients")}
     assert clients == {"Tokyo KK": "JPY", "Acme": "USD"}
 
 
@@ -564,8 +558,8 @@ def test_unknown_references_are_errors_naming_them(cli: Cli, tmp_path: Path) -> 
     assert "Ghost Ltd" in fields["line 3.client"]
     assert "Phantom" in fields["line 3.project"]
     assert _all(cli) == []
-    assert "Gadgets" not in {c["name"] for c in _ok(cli, "categories")}
-    assert _ok(cli, "clients") == []
+    assert "Gadgets" not in {c["name"] for c in ok(cli, "categories")}
+    assert ok(cli, "clients") == []
 
 
 def test_create_missing_creates_the_unknown_references(cli: Cli, tmp_path: Path) -> None:
@@ -582,7 +576,7 @@ def test_create_missing_creates_the_unknown_references(cli: Cli, tmp_path: Path)
     assert expense["category"]["name"] == "Gadgets"
     assert expense["client"]["name"] == "Ghost Ltd"
     assert expense["project"]["name"] == "Phantom"
-    projects = _ok(cli, "projects")
+    projects = ok(cli, "projects")
     assert [(p["name"], p["client"]["name"]) for p in projects] == [("Phantom", "Ghost Ltd")]
 
 
@@ -604,12 +598,12 @@ def test_dry_run_validates_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert bad.exit_code == 4
     assert "line 3.category" in bad.error["fields"]
     assert _all(cli) == []
-    assert _ok(cli, "clients") == []
-    assert "Gadgets" not in {c["name"] for c in _ok(cli, "categories")}
+    assert ok(cli, "clients") == []
+    assert "Gadgets" not in {c["name"] for c in ok(cli, "categories")}
 
 
 def test_a_currency_column_must_equal_the_currency_the_row_gets(cli: Cli, tmp_path: Path) -> None:
-    _ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
+    ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
     header = "date,description,amount,category,client,currency\n"
     good = _write(
         tmp_path / "good.csv",
@@ -636,7 +630,7 @@ def test_a_currency_column_must_equal_the_currency_the_row_gets(cli: Cli, tmp_pa
 def test_a_unit_based_row_amount_must_equal_units_times_unit_price(
     cli: Cli, tmp_path: Path
 ) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.60")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.60")
     header = "date,description,amount,units,unit_price,category\n"
     bad = _write(tmp_path / "bad.csv", header + "2025-01-01,Drive,6.00,10,0.58,Mileage\n")
     good = _write(
@@ -683,13 +677,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _fill_awkward(cli: Cli) -> list[dict[str, Any]]:
     """Names with spaces, colons and non-ASCII; tags with spaces; four currencies."""
-    _ok(cli, "categories", "add", "Home office")
-    _ok(cli, "categories", "add", "Office: Supplies")
-    _ok(cli, "categories", "add", "Café Équipement")
-    _ok(cli, "categories", "add", "mileage log", "--unit", "km", "--unit-price", "0.58")
-    _ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
-    _ok(cli, "clients", "add", "Manama Trading", "--currency", "BHD")
-    _ok(cli, "clients", "add", "Zürich AG", "--currency", "EUR")
+    ok(cli, "categories", "add", "Home office")
+    ok(cli, "categories", "add", "Office: Supplies")
+    ok(cli, "categories", "add", "Café Équipement")
+    ok(cli, "categories", "add", "mileage log", "--unit", "km", "--unit-price", "0.58")
+    ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
+    ok(cli, "clients", "add", "Manama Trading", "--currency", "BHD")
+    ok(cli, "clients", "add", "Zürich AG", "--currency", "EUR")
     _add(cli, 'Lunch "big"; with | pipes', "12.34", "-c", "Office: Supplies",
          "-t", "client visit", "-t", "Été", "-d", "2025-01-02")  # fmt: skip
     _add(cli, "Caffè ☕ \\ back", "1.234", "-c", "Café Équipement", "--client",
@@ -913,7 +907,7 @@ def test_beancount_accounts_keep_non_ascii_letters_and_stay_distinct(
     if python is None:
         pytest.skip("beancount cannot be imported")
     for name in ("Café Équipement", "Cafè Équipement", "été"):
-        _ok(cli, "categories", "add", name)
+        ok(cli, "categories", "add", name)
         _add(cli, f"Bought for {name}", "1.00", "-c", name, "-d", "2025-01-01")
     journal = tmp_path / "book.beancount"
     assert cli("export", "-f", "beancount", "-o", str(journal)).exit_code == 0

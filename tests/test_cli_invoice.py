@@ -8,32 +8,26 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
-
-
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
+from tests.conftest import Cli, ok
 
 
 def _show(cli: Cli, expense_id: int | str) -> dict[str, Any]:
-    return _ok(cli, "show", str(expense_id))  # type: ignore[no-any-return]
+    return ok(cli, "show", str(expense_id))  # type: ignore[no-any-return]
 
 
 def _billable(cli: Cli, *args: str) -> int:
-    data = _ok(cli, "add", "Hosting", "20.00", "-c", "Software", "--billable", *args)
+    data = ok(cli, "add", "Hosting", "20.00", "-c", "Software", "--billable", *args)
     return int(data["id"])
 
 
 @pytest.fixture
 def links(cli: Cli) -> None:
     """Clients Acme and Globex (USD); projects Website and Shop (Acme), Portal (Globex)."""
-    _ok(cli, "clients", "add", "Acme")
-    _ok(cli, "clients", "add", "Globex")
-    _ok(cli, "projects", "add", "Website", "--client", "Acme")
-    _ok(cli, "projects", "add", "Shop", "--client", "Acme")
-    _ok(cli, "projects", "add", "Portal", "--client", "Globex")
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Globex")
+    ok(cli, "projects", "add", "Website", "--client", "Acme")
+    ok(cli, "projects", "add", "Shop", "--client", "Acme")
+    ok(cli, "projects", "add", "Portal", "--client", "Globex")
 
 
 # invoicing ------------------------------------------------------------------------------
@@ -54,7 +48,7 @@ def test_invoice_marks_a_billable_expense_with_its_ref(cli: Cli) -> None:
 def test_invoice_without_ref_leaves_the_ref_empty(cli: Cli) -> None:
     expense = _billable(cli)
 
-    data = _ok(cli, "invoice", str(expense))
+    data = ok(cli, "invoice", str(expense))
 
     assert data[0]["billing_status"] == "invoiced"
     assert data[0]["invoice_ref"] is None
@@ -63,14 +57,14 @@ def test_invoice_without_ref_leaves_the_ref_empty(cli: Cli) -> None:
 def test_invoice_of_several_ids(cli: Cli) -> None:
     first, second = _billable(cli), _billable(cli)
 
-    data = _ok(cli, "invoice", str(first), str(second), "--ref", "INV-9")
+    data = ok(cli, "invoice", str(first), str(second), "--ref", "INV-9")
 
     assert sorted(e["id"] for e in data) == [first, second]
     assert {(e["billing_status"], e["invoice_ref"]) for e in data} == {("invoiced", "INV-9")}
 
 
 def test_invoice_of_a_non_billable_expense_is_rejected(cli: Cli) -> None:
-    expense = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals")["id"]
+    expense = ok(cli, "add", "Lunch", "12.50", "-c", "Meals")["id"]
 
     result = cli("invoice", str(expense), "--ref", "INV-1", "--json")
 
@@ -82,7 +76,7 @@ def test_invoice_of_a_non_billable_expense_is_rejected(cli: Cli) -> None:
 
 def test_invoice_with_one_non_billable_id_invoices_nothing(cli: Cli) -> None:
     first, second = _billable(cli), _billable(cli)
-    plain = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals")["id"]
+    plain = ok(cli, "add", "Lunch", "12.50", "-c", "Meals")["id"]
 
     result = cli("invoice", str(first), str(plain), str(second), "--ref", "INV-1", "--json")
 
@@ -138,10 +132,10 @@ def test_invoice_again_without_or_with_the_same_ref_changes_nothing(
     cli: Cli, again: tuple[str, ...]
 ) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
     before = _show(cli, expense)
 
-    data = _ok(cli, "invoice", str(expense), *again)
+    data = ok(cli, "invoice", str(expense), *again)
 
     assert data == [before]
     assert _show(cli, expense) == before
@@ -149,10 +143,10 @@ def test_invoice_again_without_or_with_the_same_ref_changes_nothing(
 
 def test_invoice_again_of_an_expense_invoiced_without_ref_changes_nothing(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense))
+    ok(cli, "invoice", str(expense))
     before = _show(cli, expense)
 
-    data = _ok(cli, "invoice", str(expense))
+    data = ok(cli, "invoice", str(expense))
 
     assert data == [before]
     assert _show(cli, expense) == before
@@ -160,7 +154,7 @@ def test_invoice_again_of_an_expense_invoiced_without_ref_changes_nothing(cli: C
 
 def test_invoice_with_a_different_ref_is_a_conflict(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
     before = _show(cli, expense)
 
     result = cli("invoice", str(expense), "--ref", "INV-2", "--json")
@@ -172,7 +166,7 @@ def test_invoice_with_a_different_ref_is_a_conflict(cli: Cli) -> None:
 
 def test_invoice_conflict_on_one_id_invoices_none_of_the_others(cli: Cli) -> None:
     done, fresh = _billable(cli), _billable(cli)
-    _ok(cli, "invoice", str(done), "--ref", "INV-1")
+    ok(cli, "invoice", str(done), "--ref", "INV-1")
 
     result = cli("invoice", str(fresh), str(done), "--ref", "INV-2", "--json")
 
@@ -184,9 +178,9 @@ def test_invoice_conflict_on_one_id_invoices_none_of_the_others(cli: Cli) -> Non
 
 def test_invoice_of_an_invoiced_and_a_new_id_with_the_same_ref(cli: Cli) -> None:
     done, fresh = _billable(cli), _billable(cli)
-    _ok(cli, "invoice", str(done), "--ref", "INV-1")
+    ok(cli, "invoice", str(done), "--ref", "INV-1")
 
-    data = _ok(cli, "invoice", str(done), str(fresh), "--ref", "INV-1")
+    data = ok(cli, "invoice", str(done), str(fresh), "--ref", "INV-1")
 
     assert {(e["id"], e["invoice_ref"]) for e in data} == {(done, "INV-1"), (fresh, "INV-1")}
 
@@ -194,7 +188,7 @@ def test_invoice_of_an_invoiced_and_a_new_id_with_the_same_ref(cli: Cli) -> None
 # uninvoice ------------------------------------------------------------------------------
 def test_uninvoice_clears_the_status_and_ref(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
 
     result = cli("uninvoice", str(expense), "--json")
 
@@ -209,7 +203,7 @@ def test_uninvoice_of_a_not_invoiced_expense_changes_nothing(cli: Cli) -> None:
     expense = _billable(cli)
     before = _show(cli, expense)
 
-    data = _ok(cli, "uninvoice", str(expense))
+    data = ok(cli, "uninvoice", str(expense))
 
     assert data == [before]
     assert _show(cli, expense) == before
@@ -217,7 +211,7 @@ def test_uninvoice_of_a_not_invoiced_expense_changes_nothing(cli: Cli) -> None:
 
 def test_uninvoice_of_a_deleted_expense_is_not_found(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense))
+    ok(cli, "invoice", str(expense))
     assert cli("delete", str(expense), "--force").exit_code == 0
 
     result = cli("uninvoice", str(expense), "--json")
@@ -228,22 +222,22 @@ def test_uninvoice_of_a_deleted_expense_is_not_found(cli: Cli) -> None:
 
 def test_after_uninvoice_the_locked_fields_are_editable(cli: Cli, links: None) -> None:
     expense = str(_billable(cli, "-p", "Website"))
-    _ok(cli, "invoice", expense, "--ref", "INV-1")
-    _ok(cli, "uninvoice", expense)
+    ok(cli, "invoice", expense, "--ref", "INV-1")
+    ok(cli, "uninvoice", expense)
 
-    assert _ok(cli, "edit", expense, "--amount", "25.00")["amount"] == "25.00"
-    assert _ok(cli, "attach", expense, "-p", "Shop")["project"]["name"] == "Shop"
-    assert _ok(cli, "detach", expense)["client"] is None
-    assert _ok(cli, "edit", expense, "--no-billable")["billable"] is False
+    assert ok(cli, "edit", expense, "--amount", "25.00")["amount"] == "25.00"
+    assert ok(cli, "attach", expense, "-p", "Shop")["project"]["name"] == "Shop"
+    assert ok(cli, "detach", expense)["client"] is None
+    assert ok(cli, "edit", expense, "--no-billable")["billable"] is False
     assert cli("delete", expense).exit_code == 0
 
 
 def test_an_uninvoiced_expense_can_be_invoiced_under_a_new_ref(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
-    _ok(cli, "uninvoice", str(expense))
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "uninvoice", str(expense))
 
-    data = _ok(cli, "invoice", str(expense), "--ref", "INV-2")
+    data = ok(cli, "invoice", str(expense), "--ref", "INV-2")
 
     assert data[0]["invoice_ref"] == "INV-2"
 
@@ -262,7 +256,7 @@ def _assert_locked(cli: Cli, expense: int, field: str, *args: str) -> None:
 def invoiced(cli: Cli, links: None) -> int:
     """A billable Software expense of 20.00 on project Website (client Acme), invoiced."""
     expense = _billable(cli, "-p", "Website")
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
     return expense
 
 
@@ -270,7 +264,7 @@ def invoiced(cli: Cli, links: None) -> int:
 def invoiced_client_only(cli: Cli, links: None) -> int:
     """A billable, invoiced expense linked to client Acme without a project."""
     expense = _billable(cli, "--client", "Acme")
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
     return expense
 
 
@@ -288,9 +282,9 @@ def test_locked_amount_through_a_category_change(cli: Cli, invoiced: int) -> Non
 
 
 def test_locked_units(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
-    expense = _ok(cli, "add", "Drive", "-c", "Mileage", "--units", "100", "--billable")["id"]
-    _ok(cli, "invoice", str(expense))
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    expense = ok(cli, "add", "Drive", "-c", "Mileage", "--units", "100", "--billable")["id"]
+    ok(cli, "invoice", str(expense))
 
     _assert_locked(cli, expense, "units", "edit", str(expense), "--units", "120")
 
@@ -373,10 +367,10 @@ def test_lock_error_in_human_mode(cli: Cli, invoiced: int) -> None:
 def test_unlocked_fields_stay_editable_while_invoiced(cli: Cli, invoiced: int) -> None:
     expense = str(invoiced)
 
-    data = _ok(cli, "edit", expense, "--description", "Hosting Q1", "-n", "paid by card",
+    data = ok(cli, "edit", expense, "--description", "Hosting Q1", "-n", "paid by card",
                "-d", "2025-03-01", "--time", "10:15", "--approval", "rejected",
                "--reimbursement", "pending")  # fmt: skip
-    tagged = _ok(cli, "tag", expense, "billed", "--add", "q1")
+    tagged = ok(cli, "tag", expense, "billed", "--add", "q1")
 
     assert data["description"] == "Hosting Q1"
     assert data["notes"] == "paid by card"
@@ -392,7 +386,7 @@ def test_unlocked_fields_stay_editable_while_invoiced(cli: Cli, invoiced: int) -
 
 
 def test_restating_the_locked_values_is_not_a_change(cli: Cli, invoiced: int) -> None:
-    data = _ok(cli, "edit", str(invoiced), "--billable", "-p", "Website", "--description", "Same")
+    data = ok(cli, "edit", str(invoiced), "--billable", "-p", "Website", "--description", "Same")
 
     assert data["description"] == "Same"
     assert data["billing_status"] == "invoiced"
@@ -401,7 +395,7 @@ def test_restating_the_locked_values_is_not_a_change(cli: Cli, invoiced: int) ->
 # delete ---------------------------------------------------------------------------------
 def test_delete_of_an_invoiced_expense_needs_force(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
 
     result = cli("delete", str(expense), "--json")
 
@@ -412,19 +406,19 @@ def test_delete_of_an_invoiced_expense_needs_force(cli: Cli) -> None:
 
 def test_delete_force_deletes_an_invoiced_expense(cli: Cli) -> None:
     expense = _billable(cli)
-    _ok(cli, "invoice", str(expense), "--ref", "INV-1")
+    ok(cli, "invoice", str(expense), "--ref", "INV-1")
 
-    data = _ok(cli, "delete", str(expense), "--force")
+    data = ok(cli, "delete", str(expense), "--force")
 
     assert [e["id"] for e in data] == [expense]
     assert cli("show", str(expense)).exit_code == 3
-    shown = _ok(cli, "show", str(expense), "--deleted")
+    shown = ok(cli, "show", str(expense), "--deleted")
     assert shown["deleted_at"] is not None
 
 
 def test_delete_of_several_with_one_invoiced_deletes_none(cli: Cli) -> None:
     plain, billed = _billable(cli), _billable(cli)
-    _ok(cli, "invoice", str(billed))
+    ok(cli, "invoice", str(billed))
 
     result = cli("delete", str(plain), str(billed), "--json")
 
@@ -442,28 +436,28 @@ def test_delete_of_a_not_invoiced_expense_needs_no_force(cli: Cli) -> None:
 
 # approval and reimbursement -------------------------------------------------------------
 def test_built_in_categories_default_to_approved_and_not_reimbursable(cli: Cli) -> None:
-    data = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals")
+    data = ok(cli, "add", "Lunch", "12.50", "-c", "Meals")
 
     assert data["approval_status"] == "approved"
     assert data["reimbursement_status"] == "not_reimbursable"
 
 
 def test_a_new_expense_takes_its_categorys_defaults(cli: Cli) -> None:
-    category = _ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement",
+    category = ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement",
                    "pending")  # fmt: skip
     assert category["default_approval"] == "pending"
     assert category["default_reimbursement"] == "pending"
 
-    data = _ok(cli, "add", "Visa", "60.00", "-c", "Fees")
+    data = ok(cli, "add", "Visa", "60.00", "-c", "Fees")
 
     assert data["approval_status"] == "pending"
     assert data["reimbursement_status"] == "pending"
 
 
 def test_add_options_override_the_category_defaults(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
+    ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
 
-    data = _ok(cli, "add", "Visa", "60.00", "-c", "Fees", "--approval", "rejected",
+    data = ok(cli, "add", "Visa", "60.00", "-c", "Fees", "--approval", "rejected",
                "--reimbursement", "reimbursed")  # fmt: skip
 
     assert data["approval_status"] == "rejected"
@@ -471,11 +465,11 @@ def test_add_options_override_the_category_defaults(cli: Cli) -> None:
 
 
 def test_edit_changes_approval_and_reimbursement_independently(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
-    expense = str(_ok(cli, "add", "Visa", "60.00", "-c", "Fees")["id"])
+    ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
+    expense = str(ok(cli, "add", "Visa", "60.00", "-c", "Fees")["id"])
 
-    approved = _ok(cli, "edit", expense, "--approval", "approved")
-    reimbursed = _ok(cli, "edit", expense, "--reimbursement", "reimbursed")
+    approved = ok(cli, "edit", expense, "--approval", "approved")
+    reimbursed = ok(cli, "edit", expense, "--reimbursement", "reimbursed")
 
     assert (approved["approval_status"], approved["reimbursement_status"]) == (
         "approved", "pending",
@@ -486,20 +480,20 @@ def test_edit_changes_approval_and_reimbursement_independently(cli: Cli) -> None
 
 
 def test_edit_of_another_field_keeps_the_statuses(cli: Cli) -> None:
-    expense = str(_ok(cli, "add", "Lunch", "12.50", "-c", "Meals", "--approval", "pending")["id"])
+    expense = str(ok(cli, "add", "Lunch", "12.50", "-c", "Meals", "--approval", "pending")["id"])
 
-    data = _ok(cli, "edit", expense, "--description", "Dinner")
+    data = ok(cli, "edit", expense, "--description", "Dinner")
 
     assert data["approval_status"] == "pending"
 
 
 def test_category_edit_changes_the_defaults_of_new_expenses_only(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
-    old = _ok(cli, "add", "Visa", "60.00", "-c", "Fees")["id"]
+    ok(cli, "categories", "add", "Fees", "--approval", "pending", "--reimbursement", "pending")
+    old = ok(cli, "add", "Visa", "60.00", "-c", "Fees")["id"]
 
-    edited = _ok(cli, "categories", "edit", "Fees", "--approval", "approved", "--reimbursement",
+    edited = ok(cli, "categories", "edit", "Fees", "--approval", "approved", "--reimbursement",
                  "not_reimbursable")  # fmt: skip
-    new = _ok(cli, "add", "Visa 2", "60.00", "-c", "Fees")
+    new = ok(cli, "add", "Visa 2", "60.00", "-c", "Fees")
 
     assert edited["default_approval"] == "approved"
     assert edited["default_reimbursement"] == "not_reimbursable"
@@ -509,12 +503,12 @@ def test_category_edit_changes_the_defaults_of_new_expenses_only(cli: Cli) -> No
 
 
 def test_every_documented_status_value_is_accepted(cli: Cli) -> None:
-    expense = str(_ok(cli, "add", "Lunch", "12.50", "-c", "Meals")["id"])
+    expense = str(ok(cli, "add", "Lunch", "12.50", "-c", "Meals")["id"])
 
     for value in ("pending", "approved", "rejected"):
-        assert _ok(cli, "edit", expense, "--approval", value)["approval_status"] == value
+        assert ok(cli, "edit", expense, "--approval", value)["approval_status"] == value
     for value in ("not_reimbursable", "pending", "reimbursed", "rejected"):
-        assert _ok(cli, "edit", expense, "--reimbursement", value)["reimbursement_status"] == value
+        assert ok(cli, "edit", expense, "--reimbursement", value)["reimbursement_status"] == value
 
 
 @pytest.mark.parametrize(
@@ -532,8 +526,8 @@ def test_an_invalid_status_on_create_is_a_usage_error(cli: Cli, args: tuple[str,
 
     assert result.exit_code == 2
     assert "maybe" in result.stderr or "refunded" in result.stderr or "sometimes" in result.stderr
-    assert _ok(cli, "list", "--all") == []
-    assert "Fees" not in [c["name"] for c in _ok(cli, "categories")]
+    assert ok(cli, "list", "--all") == []
+    assert "Fees" not in [c["name"] for c in ok(cli, "categories")]
 
 
 @pytest.mark.parametrize(
@@ -547,13 +541,13 @@ def test_an_invalid_status_on_create_is_a_usage_error(cli: Cli, args: tuple[str,
     ids=["edit-approval", "edit-reimbursement", "category-approval", "category-reimbursement"],
 )
 def test_an_invalid_status_on_edit_is_a_usage_error(cli: Cli, args: tuple[str, ...]) -> None:
-    expense = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals")
+    expense = ok(cli, "add", "Lunch", "12.50", "-c", "Meals")
     assert expense["id"] == 1
-    meals_before = [c for c in _ok(cli, "categories") if c["name"] == "Meals"]
+    meals_before = [c for c in ok(cli, "categories") if c["name"] == "Meals"]
 
     result = cli(*args)
 
     assert result.exit_code == 2
     assert "maybe" in result.stderr
     assert _show(cli, 1) == expense
-    assert [c for c in _ok(cli, "categories") if c["name"] == "Meals"] == meals_before
+    assert [c for c in ok(cli, "categories") if c["name"] == "Meals"] == meals_before

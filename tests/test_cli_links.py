@@ -8,17 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
-
-
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
+from tests.conftest import Cli, ok
 
 
 def _show(cli: Cli, expense_id: int) -> dict[str, Any]:
-    return _ok(cli, "show", str(expense_id))  # type: ignore[no-any-return]
+    return ok(cli, "show", str(expense_id))  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -26,15 +20,15 @@ def book_links(cli: Cli) -> dict[str, int]:
     """Clients Acme and Globex (USD), Euro (EUR); projects Website and Shop (Acme),
     Portal (Globex), Berlin (Euro); an unlinked USD expense."""
     ids = {
-        "acme": _ok(cli, "clients", "add", "Acme")["id"],
-        "globex": _ok(cli, "clients", "add", "Globex")["id"],
-        "euro": _ok(cli, "clients", "add", "Euro", "--currency", "EUR")["id"],
+        "acme": ok(cli, "clients", "add", "Acme")["id"],
+        "globex": ok(cli, "clients", "add", "Globex")["id"],
+        "euro": ok(cli, "clients", "add", "Euro", "--currency", "EUR")["id"],
     }
-    ids["website"] = _ok(cli, "projects", "add", "Website", "--client", "Acme")["id"]
-    ids["shop"] = _ok(cli, "projects", "add", "Shop", "--client", "Acme")["id"]
-    ids["portal"] = _ok(cli, "projects", "add", "Portal", "--client", "Globex")["id"]
-    ids["berlin"] = _ok(cli, "projects", "add", "Berlin", "--client", "Euro")["id"]
-    ids["expense"] = _ok(cli, "add", "Hosting", "20.00", "-c", "Software")["id"]
+    ids["website"] = ok(cli, "projects", "add", "Website", "--client", "Acme")["id"]
+    ids["shop"] = ok(cli, "projects", "add", "Shop", "--client", "Acme")["id"]
+    ids["portal"] = ok(cli, "projects", "add", "Portal", "--client", "Globex")["id"]
+    ids["berlin"] = ok(cli, "projects", "add", "Berlin", "--client", "Euro")["id"]
+    ids["expense"] = ok(cli, "add", "Hosting", "20.00", "-c", "Software")["id"]
     return ids
 
 
@@ -56,7 +50,7 @@ def _assert_rejected(cli: Cli, expense_id: int, field: str, *args: str) -> None:
 
 # project forces client (rule 6) ---------------------------------------------------------
 def test_attach_project_forces_its_client(cli: Cli, book_links: dict[str, int]) -> None:
-    data = _ok(cli, "attach", str(book_links["expense"]), "-p", "Website")
+    data = ok(cli, "attach", str(book_links["expense"]), "-p", "Website")
 
     assert data["project"] == {"id": book_links["website"], "name": "Website"}
     assert data["client"] == {"id": book_links["acme"], "name": "Acme"}
@@ -64,16 +58,16 @@ def test_attach_project_forces_its_client(cli: Cli, book_links: dict[str, int]) 
 
 
 def test_attach_project_by_id(cli: Cli, book_links: dict[str, int]) -> None:
-    data = _ok(cli, "attach", str(book_links["expense"]), "-p", str(book_links["portal"]))
+    data = ok(cli, "attach", str(book_links["expense"]), "-p", str(book_links["portal"]))
 
     assert _links(data) == ("Globex", "Portal")
 
 
 def test_attach_project_replaces_a_different_client(cli: Cli, book_links: dict[str, int]) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "--client", "Globex")
+    ok(cli, "attach", expense, "--client", "Globex")
 
-    data = _ok(cli, "attach", expense, "-p", "Website")
+    data = ok(cli, "attach", expense, "-p", "Website")
 
     assert _links(data) == ("Acme", "Website")
 
@@ -81,7 +75,7 @@ def test_attach_project_replaces_a_different_client(cli: Cli, book_links: dict[s
 def test_attach_project_with_its_own_client_is_accepted(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
-    data = _ok(cli, "attach", str(book_links["expense"]), "-p", "Website", "--client", "acme")
+    data = ok(cli, "attach", str(book_links["expense"]), "-p", "Website", "--client", "acme")
 
     assert _links(data) == ("Acme", "Website")
 
@@ -96,7 +90,7 @@ def test_attach_project_with_another_client_is_rejected(
 
 
 def test_attach_client_only(cli: Cli, book_links: dict[str, int]) -> None:
-    data = _ok(cli, "attach", str(book_links["expense"]), "--client", "globex")
+    data = ok(cli, "attach", str(book_links["expense"]), "--client", "globex")
 
     assert data["client"] == {"id": book_links["globex"], "name": "Globex"}
     assert data["project"] is None
@@ -106,16 +100,16 @@ def test_attach_another_client_while_a_project_stays_is_rejected(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = book_links["expense"]
-    _ok(cli, "attach", str(expense), "-p", "Website")
+    ok(cli, "attach", str(expense), "-p", "Website")
 
     _assert_rejected(cli, expense, "client", "attach", str(expense), "--client", "Globex")
 
 
 def test_attach_another_project_of_the_same_client(cli: Cli, book_links: dict[str, int]) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "-p", "Website")
+    ok(cli, "attach", expense, "-p", "Website")
 
-    data = _ok(cli, "attach", expense, "-p", "Shop")
+    data = ok(cli, "attach", expense, "-p", "Shop")
 
     assert _links(data) == ("Acme", "Shop")
 
@@ -123,7 +117,7 @@ def test_attach_another_project_of_the_same_client(cli: Cli, book_links: dict[st
 def test_add_with_a_project_takes_its_client_and_currency(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
-    data = _ok(cli, "add", "Flight", "300.00", "-c", "Travel", "-p", "Berlin")
+    data = ok(cli, "add", "Flight", "300.00", "-c", "Travel", "-p", "Berlin")
 
     assert _links(data) == ("Euro", "Berlin")
     assert data["currency"] == "EUR"
@@ -137,7 +131,7 @@ def test_add_with_a_project_and_another_client_is_rejected(
 
     assert result.exit_code == 4
     assert "client" in result.error["fields"]
-    assert [e["id"] for e in _ok(cli, "list", "--all")] == [book_links["expense"]]
+    assert [e["id"] for e in ok(cli, "list", "--all")] == [book_links["expense"]]
 
 
 # currency (rule 7) ----------------------------------------------------------------------
@@ -174,11 +168,11 @@ def test_edit_project_whose_client_has_another_currency_is_rejected(
 def test_a_eur_expense_takes_a_eur_client_but_not_a_usd_one(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
-    expense = _ok(cli, "add", "Train", "40.00", "-c", "Travel", "--client", "Euro")["id"]
-    assert _ok(cli, "detach", str(expense))["currency"] == "EUR"
+    expense = ok(cli, "add", "Train", "40.00", "-c", "Travel", "--client", "Euro")["id"]
+    assert ok(cli, "detach", str(expense))["currency"] == "EUR"
 
     _assert_rejected(cli, expense, "client", "attach", str(expense), "--client", "Acme")
-    data = _ok(cli, "attach", str(expense), "-p", "Berlin")
+    data = ok(cli, "attach", str(expense), "-p", "Berlin")
     assert _links(data) == ("Euro", "Berlin")
     assert data["currency"] == "EUR"
     assert data["amount"] == "40.00"
@@ -187,9 +181,9 @@ def test_a_eur_expense_takes_a_eur_client_but_not_a_usd_one(
 # detaching ------------------------------------------------------------------------------
 def test_empty_client_detaches_the_client(cli: Cli, book_links: dict[str, int]) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "--client", "Acme")
+    ok(cli, "attach", expense, "--client", "Acme")
 
-    data = _ok(cli, "attach", expense, "--client", "")
+    data = ok(cli, "attach", expense, "--client", "")
 
     assert _links(data) == (None, None)
 
@@ -198,27 +192,27 @@ def test_empty_project_detaches_the_project_and_keeps_the_client(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "-p", "Website")
+    ok(cli, "attach", expense, "-p", "Website")
 
-    data = _ok(cli, "attach", expense, "-p", "")
+    data = ok(cli, "attach", expense, "-p", "")
 
     assert _links(data) == ("Acme", None)
 
 
 def test_empty_project_and_client_detach_both(cli: Cli, book_links: dict[str, int]) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "-p", "Website")
+    ok(cli, "attach", expense, "-p", "Website")
 
-    data = _ok(cli, "attach", expense, "-p", "", "--client", "")
+    data = ok(cli, "attach", expense, "-p", "", "--client", "")
 
     assert _links(data) == (None, None)
 
 
 def test_detach_removes_project_and_client(cli: Cli, book_links: dict[str, int]) -> None:
     expense = book_links["expense"]
-    _ok(cli, "attach", str(expense), "-p", "Website")
+    ok(cli, "attach", str(expense), "-p", "Website")
 
-    data = _ok(cli, "detach", str(expense))
+    data = ok(cli, "detach", str(expense))
 
     assert _links(data) == (None, None)
     assert _links(_show(cli, expense)) == (None, None)
@@ -227,7 +221,7 @@ def test_detach_removes_project_and_client(cli: Cli, book_links: dict[str, int])
 
 
 def test_detach_of_an_unlinked_expense_succeeds(cli: Cli, book_links: dict[str, int]) -> None:
-    data = _ok(cli, "detach", str(book_links["expense"]))
+    data = ok(cli, "detach", str(book_links["expense"]))
 
     assert _links(data) == (None, None)
 
@@ -236,7 +230,7 @@ def test_detaching_the_client_while_the_project_stays_is_rejected(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = book_links["expense"]
-    _ok(cli, "attach", str(expense), "-p", "Website")
+    ok(cli, "attach", str(expense), "-p", "Website")
 
     _assert_rejected(cli, expense, "client", "attach", str(expense), "--client", "")
 
@@ -245,7 +239,7 @@ def test_edit_detaching_the_client_while_the_project_stays_is_rejected(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = book_links["expense"]
-    _ok(cli, "attach", str(expense), "-p", "Website")
+    ok(cli, "attach", str(expense), "-p", "Website")
 
     _assert_rejected(cli, expense, "client", "edit", str(expense), "--client", "")
 
@@ -263,14 +257,14 @@ def test_attach_without_options_is_a_usage_error(cli: Cli, book_links: dict[str,
 # archived records (rule 7) --------------------------------------------------------------
 def test_archived_client_cannot_be_attached(cli: Cli, book_links: dict[str, int]) -> None:
     expense = book_links["expense"]
-    _ok(cli, "clients", "archive", "Globex")
+    ok(cli, "clients", "archive", "Globex")
 
     _assert_rejected(cli, expense, "client", "attach", str(expense), "--client", "Globex")
 
 
 def test_archived_project_cannot_be_attached(cli: Cli, book_links: dict[str, int]) -> None:
     expense = book_links["expense"]
-    _ok(cli, "projects", "archive", "Website")
+    ok(cli, "projects", "archive", "Website")
 
     _assert_rejected(cli, expense, "project", "attach", str(expense), "-p", "Website")
 
@@ -280,7 +274,7 @@ def test_project_of_an_archived_client_cannot_be_attached(
 ) -> None:
     expense = book_links["expense"]
     before = _show(cli, expense)
-    _ok(cli, "clients", "archive", "Globex")
+    ok(cli, "clients", "archive", "Globex")
 
     result = cli("attach", str(expense), "-p", "Portal", "--json")
 
@@ -293,8 +287,8 @@ def test_edit_to_an_archived_client_or_project_is_rejected(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = book_links["expense"]
-    _ok(cli, "clients", "archive", "Globex")
-    _ok(cli, "projects", "archive", "Shop")
+    ok(cli, "clients", "archive", "Globex")
+    ok(cli, "projects", "archive", "Shop")
 
     _assert_rejected(cli, expense, "client", "edit", str(expense), "--client", "Globex")
     _assert_rejected(cli, expense, "project", "edit", str(expense), "-p", "Shop")
@@ -303,8 +297,8 @@ def test_edit_to_an_archived_client_or_project_is_rejected(
 def test_add_with_an_archived_client_or_project_is_rejected(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
-    _ok(cli, "clients", "archive", "Globex")
-    _ok(cli, "projects", "archive", "Shop")
+    ok(cli, "clients", "archive", "Globex")
+    ok(cli, "projects", "archive", "Shop")
 
     by_client = cli("add", "x", "1.00", "-c", "Meals", "--client", "Globex", "--json")
     by_project = cli("add", "x", "1.00", "-c", "Meals", "-p", "Shop", "--json")
@@ -313,38 +307,38 @@ def test_add_with_an_archived_client_or_project_is_rejected(
     assert "client" in by_client.error["fields"]
     assert by_project.exit_code == 4
     assert "project" in by_project.error["fields"]
-    assert len(_ok(cli, "list", "--all")) == 1
+    assert len(ok(cli, "list", "--all")) == 1
 
 
 def test_archived_links_stay_on_an_expense_that_has_them(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "-p", "Website")
-    _ok(cli, "projects", "archive", "Website")
-    _ok(cli, "clients", "archive", "Acme")
+    ok(cli, "attach", expense, "-p", "Website")
+    ok(cli, "projects", "archive", "Website")
+    ok(cli, "clients", "archive", "Acme")
 
-    data = _ok(cli, "edit", expense, "--description", "Hosting renewed", "--amount", "25.00")
+    data = ok(cli, "edit", expense, "--description", "Hosting renewed", "--amount", "25.00")
 
     assert _links(data) == ("Acme", "Website")
     assert data["description"] == "Hosting renewed"
-    listed = _ok(cli, "list", "--client", "Acme", "-p", "Website")
+    listed = ok(cli, "list", "--client", "Acme", "-p", "Website")
     assert [e["id"] for e in listed] == [book_links["expense"]]
 
 
 def test_an_archived_link_can_be_detached(cli: Cli, book_links: dict[str, int]) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "-p", "Website")
-    _ok(cli, "projects", "archive", "Website")
+    ok(cli, "attach", expense, "-p", "Website")
+    ok(cli, "projects", "archive", "Website")
 
-    data = _ok(cli, "detach", expense)
+    data = ok(cli, "detach", expense)
 
     assert _links(data) == (None, None)
 
 
 # edit enforces the same rules -----------------------------------------------------------
 def test_edit_project_forces_its_client(cli: Cli, book_links: dict[str, int]) -> None:
-    data = _ok(cli, "edit", str(book_links["expense"]), "-p", "Portal")
+    data = ok(cli, "edit", str(book_links["expense"]), "-p", "Portal")
 
     assert _links(data) == ("Globex", "Portal")
 
@@ -360,16 +354,16 @@ def test_edit_another_client_while_a_project_stays_is_rejected(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = book_links["expense"]
-    _ok(cli, "edit", str(expense), "-p", "Website")
+    ok(cli, "edit", str(expense), "-p", "Website")
 
     _assert_rejected(cli, expense, "client", "edit", str(expense), "--client", "Globex")
 
 
 def test_edit_empty_project_keeps_the_client(cli: Cli, book_links: dict[str, int]) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "edit", expense, "-p", "Website")
+    ok(cli, "edit", expense, "-p", "Website")
 
-    data = _ok(cli, "edit", expense, "-p", "")
+    data = ok(cli, "edit", expense, "-p", "")
 
     assert _links(data) == ("Acme", None)
 
@@ -396,10 +390,10 @@ def test_ambiguous_project_name_is_rejected_and_its_id_works(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = book_links["expense"]
-    other = _ok(cli, "projects", "add", "Website", "--client", "Globex")["id"]
+    other = ok(cli, "projects", "add", "Website", "--client", "Globex")["id"]
 
     _assert_rejected(cli, expense, "project", "attach", str(expense), "-p", "website")
-    data = _ok(cli, "attach", str(expense), "-p", str(other))
+    data = ok(cli, "attach", str(expense), "-p", str(other))
     assert data["project"] == {"id": other, "name": "Website"}
     assert data["client"]["name"] == "Globex"
 
@@ -408,7 +402,7 @@ def test_attach_and_detach_of_a_deleted_expense_are_not_found(
     cli: Cli, book_links: dict[str, int]
 ) -> None:
     expense = str(book_links["expense"])
-    _ok(cli, "attach", expense, "--client", "Acme")
+    ok(cli, "attach", expense, "--client", "Acme")
     assert cli("delete", expense).exit_code == 0
 
     attached = cli("attach", expense, "-p", "Website", "--json")
@@ -418,7 +412,7 @@ def test_attach_and_detach_of_a_deleted_expense_are_not_found(
     assert attached.error["code"] == "not_found"
     assert detached.exit_code == 3
     assert detached.error["code"] == "not_found"
-    shown = _ok(cli, "show", expense, "--deleted")
+    shown = ok(cli, "show", expense, "--deleted")
     assert _links(shown) == ("Acme", None)
 
 

@@ -9,17 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, Result
-
-
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
+from tests.conftest import Cli, Result, ok
 
 
 def _add(cli: Cli, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = _ok(cli, "add", *args)
+    data: dict[str, Any] = ok(cli, "add", *args)
     return data
 
 
@@ -36,7 +30,7 @@ def _report(cli: Cli, *args: str) -> list[dict[str, Any]]:
 
 
 def _category_id(cli: Cli, name: str) -> int:
-    for category in _ok(cli, "categories"):
+    for category in ok(cli, "categories"):
         if category["name"] == name:
             return int(category["id"])
     raise AssertionError(f"no category {name}")
@@ -61,10 +55,10 @@ def _usage_error(result: Result) -> None:
 @pytest.fixture
 def currencies(cli: Cli) -> None:
     """Clients Tokyo KK (JPY), Manama Trading (BHD), Berlin GmbH (EUR), Acme (USD)."""
-    _ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
-    _ok(cli, "clients", "add", "Manama Trading", "--currency", "BHD")
-    _ok(cli, "clients", "add", "Berlin GmbH", "--currency", "EUR")
-    _ok(cli, "clients", "add", "Acme", "--currency", "USD")
+    ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
+    ok(cli, "clients", "add", "Manama Trading", "--currency", "BHD")
+    ok(cli, "clients", "add", "Berlin GmbH", "--currency", "EUR")
+    ok(cli, "clients", "add", "Acme", "--currency", "USD")
 
 
 # totals -------------------------------------------------------------------------------
@@ -114,7 +108,7 @@ def test_many_small_amounts_add_up_exactly(cli: Cli) -> None:
 
 
 def test_unit_based_expenses_count_with_their_computed_amount(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
     _add(cli, "Drive", "--units", "120", "-c", "Mileage")
     _add(cli, "Drive back", "--units", "0.5", "-c", "Mileage")
 
@@ -142,7 +136,7 @@ def test_currencies_are_never_added_together(cli: Cli) -> None:
 
 # group shapes -------------------------------------------------------------------------
 def test_by_client_groups_are_id_and_name_or_null(cli: Cli) -> None:
-    acme = _ok(cli, "clients", "add", "Acme")
+    acme = ok(cli, "clients", "add", "Acme")
     _add(cli, "Hosting", "10.00", "-c", "Software", "--client", "Acme")
     _add(cli, "Paper", "3.00", "-c", "Services")
 
@@ -157,9 +151,9 @@ def test_by_client_groups_are_id_and_name_or_null(cli: Cli) -> None:
 
 
 def test_by_project_groups_are_id_and_name_or_null(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
-    site = _ok(cli, "projects", "add", "Website", "--client", "Acme")
-    shop = _ok(cli, "projects", "add", "Shop", "--client", "Acme")
+    ok(cli, "clients", "add", "Acme")
+    site = ok(cli, "projects", "add", "Website", "--client", "Acme")
+    shop = ok(cli, "projects", "add", "Shop", "--client", "Acme")
     _add(cli, "Hosting", "10.00", "-c", "Software", "-p", "Website")
     _add(cli, "Domain", "2.50", "-c", "Software", "-p", "Website")
     _add(cli, "Theme", "40.00", "-c", "Software", "-p", "Shop")
@@ -256,8 +250,8 @@ def test_two_levels_with_tags_count_each_tag(cli: Cli) -> None:
 
 def test_names_are_ordered_case_insensitively_then_by_currency(cli: Cli) -> None:
     for name in ("cherry", "Banana", "apple"):
-        _ok(cli, "categories", "add", name)
-    _ok(cli, "clients", "add", "Euro Client", "--currency", "EUR")
+        ok(cli, "categories", "add", name)
+    ok(cli, "clients", "add", "Euro Client", "--currency", "EUR")
     _add(cli, "c", "1.00", "-c", "cherry")
     _add(cli, "b", "1.00", "-c", "Banana")
     _add(cli, "a-usd", "1.00", "-c", "apple")
@@ -279,7 +273,7 @@ def test_names_are_ordered_case_insensitively_then_by_currency(cli: Cli) -> None
 @pytest.fixture
 def mixed(cli: Cli) -> None:
     """Four expenses across dates, categories and a client."""
-    _ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Acme")
     _add(cli, "Early taxi", "10.00", "-c", "Travel", "-d", "2025-01-10")
     _add(cli, "Mid taxi", "20.00", "-c", "Travel", "-d", "2025-02-10", "--client", "Acme")
     _add(cli, "Mid lunch", "30.00", "-c", "Meals", "-d", "2025-02-20", "--client", "Acme")
@@ -334,7 +328,7 @@ def test_deleted_expenses_are_excluded_unless_asked_for(cli: Cli) -> None:
     _add(cli, "Kept", "10.00", "-c", "Travel")
     gone = _add(cli, "Gone", "99.00", "-c", "Travel")
     _add(cli, "Gone lunch", "5.00", "-c", "Meals")
-    lunch = _ok(cli, "list", "-s", "Gone lunch")[0]
+    lunch = ok(cli, "list", "-s", "Gone lunch")[0]
     assert cli("delete", str(gone["id"]), str(lunch["id"])).exit_code == 0
 
     assert _flat(_report(cli), "category") == [("Travel", "USD", 1, "10.00")]
@@ -382,8 +376,8 @@ def _total_line(lines: list[str], currency: str) -> str:
 
 
 def test_table_has_a_total_row_per_currency(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Berlin GmbH", "--currency", "EUR")
-    _ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
+    ok(cli, "clients", "add", "Berlin GmbH", "--currency", "EUR")
+    ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
     _add(cli, "Taxi", "0.10", "-c", "Travel")
     _add(cli, "Lunch", "0.20", "-c", "Meals")
     _add(cli, "Train", "19.99", "-c", "Travel", "--client", "Berlin GmbH")
@@ -400,7 +394,7 @@ def test_table_has_a_total_row_per_currency(cli: Cli) -> None:
 
 
 def test_table_shows_user_names_literally(cli: Cli) -> None:
-    _ok(cli, "categories", "add", "[bold]Loud[/]")
+    ok(cli, "categories", "add", "[bold]Loud[/]")
     _add(cli, "Thing", "1.00", "-c", "[bold]Loud[/]")
 
     lines = _table_lines(cli("report"))
@@ -409,7 +403,7 @@ def test_table_shows_user_names_literally(cli: Cli) -> None:
 
 
 def test_table_shows_two_level_groups_and_null_groups(cli: Cli) -> None:
-    _ok(cli, "clients", "add", "Acme")
+    ok(cli, "clients", "add", "Acme")
     _add(cli, "Hosting", "10.00", "-c", "Software", "--client", "Acme", "-d", "2025-04-02")
     _add(cli, "Paper", "3.00", "-c", "Services", "-d", "2025-05-02")
 

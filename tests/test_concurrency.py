@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from expense_cli.store import schema
-from tests.conftest import EXPENSE, Cli
+from tests.conftest import EXPENSE, Cli, installed_env, run_installed
 
 pytestmark = [
     pytest.mark.slow,
@@ -55,19 +55,6 @@ for i in range(adds):
 """
 
 
-def _env(book: Path) -> dict[str, str]:
-    env = {**os.environ, "EXPENSE_DB": str(book), "NO_COLOR": "1", "COLUMNS": "200"}
-    env.pop("FORCE_COLOR", None)
-    return env
-
-
-def _run(book: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert EXPENSE is not None
-    return subprocess.run(
-        [EXPENSE, *args], capture_output=True, text=True, env=_env(book), timeout=120, check=False
-    )
-
-
 def _start(book: Path, *args: str) -> subprocess.Popen[str]:
     assert EXPENSE is not None
     return subprocess.Popen(
@@ -75,7 +62,7 @@ def _start(book: Path, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(book),
+        env=installed_env(book),
     )
 
 
@@ -96,7 +83,7 @@ def _expenses(cli: Cli) -> list[dict[str, Any]]:
 
 
 def _assert_check_clean(book: Path) -> None:
-    check = _run(book, "db", "check")
+    check = run_installed(book, "db", "check")
     assert check.returncode == 0, (check.stdout, check.stderr)
     assert check.stdout.startswith("ok"), check.stdout
 
@@ -111,7 +98,7 @@ def test_eight_writers_at_once_lose_nothing(cli: Cli, book: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_env(book),
+            env=installed_env(book),
         )
         for k in range(WORKERS)
     ]
@@ -152,7 +139,7 @@ def test_eight_processes_racing_one_idempotency_key_create_one_expense(
     cli: Cli, book: Path
 ) -> None:
     """SPEC §6: the cron job retried eight times at once still creates exactly one expense."""
-    _run(book, "config")
+    run_installed(book, "config")
     command = ["add", "Hosting", "20.00", "-c", "Software", "--idempotency-key", "race", "--json"]
     results = _all_at_once(book, [command] * WORKERS)
     assert [rc for rc, _, _ in results] == [0] * WORKERS, [err for _, _, err in results]
@@ -245,5 +232,5 @@ def test_a_lock_held_past_the_timeout_fails_cleanly_with_exit_6(cli: Cli, book: 
 
     assert _snapshot(book) == before  # nothing half-written
     _assert_check_clean(book)
-    again = _run(book, "add", "after", "4.00", "-c", "Travel", "-q")  # the lock is gone
+    again = run_installed(book, "add", "after", "4.00", "-c", "Travel", "-q")  # the lock is gone
     assert again.returncode == 0, again.stderr

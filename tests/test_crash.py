@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXPENSE, Cli
+from tests.conftest import EXPENSE, Cli, installed_env, run_installed
 
 pytestmark = [
     pytest.mark.slow,
@@ -54,22 +54,9 @@ while True:
 """
 
 
-def _env(book: Path) -> dict[str, str]:
-    env = {**os.environ, "EXPENSE_DB": str(book), "NO_COLOR": "1", "COLUMNS": "200"}
-    env.pop("FORCE_COLOR", None)
-    return env
-
-
-def _run(book: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert EXPENSE is not None
-    return subprocess.run(
-        [EXPENSE, *args], capture_output=True, text=True, env=_env(book), timeout=120, check=False
-    )
-
-
 def _assert_opens_and_checks_clean(book: Path) -> None:
     """The real command, first to touch the book after the kill, recovers and checks it."""
-    check = _run(book, "db", "check")
+    check = run_installed(book, "db", "check")
     assert check.returncode == 0, (check.stdout, check.stderr)
     assert check.stdout.startswith("ok"), check.stdout
     assert "Traceback" not in check.stderr
@@ -127,7 +114,7 @@ def test_kill_9_during_a_large_import_leaves_none_of_it(
         [EXPENSE, "import", str(source)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=_env(book),
+        env=installed_env(book),
     )
     deadline = time.monotonic() + 120
     while _wal_size(book) < start_wal + WAL_GROWTH and time.monotonic() < deadline:
@@ -142,7 +129,7 @@ def test_kill_9_during_a_large_import_leaves_none_of_it(
     _assert_opens_and_checks_clean(book)
     assert _expenses(cli) == before  # not one imported row; the earlier rows untouched
     assert _count(cli, "imported row ") == 0
-    after = _run(book, "add", "after the crash", "9.99", "-c", "Travel", "-q")
+    after = run_installed(book, "add", "after the crash", "9.99", "-c", "Travel", "-q")
     assert after.returncode == 0, after.stderr  # no lock or journal left behind
 
 
@@ -152,7 +139,7 @@ def _import(book: Path, source: Path) -> subprocess.Popen[bytes]:
         [EXPENSE, "import", str(source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_env(book),
+        env=installed_env(book),
     )
 
 
@@ -217,7 +204,7 @@ def _burst(book: Path, prefix: str, rng: random.Random) -> tuple[dict[int, int],
         [sys.executable, "-c", BURST, EXPENSE, prefix],
         stdout=subprocess.PIPE,
         text=True,
-        env=_env(book),
+        env=installed_env(book),
         start_new_session=True,  # the loop and its in-flight `expense add` die together
     )
     assert proc.stdout is not None

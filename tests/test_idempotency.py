@@ -10,23 +10,16 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, ok
 
 ADD = ("add", "Hosting", "20.00", "-c", "Software", "-d", "2025-03-01")
 
 
-def _ok(cli: Cli, *args: str) -> Any:
-    result = cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return result.data
-
-
 def _ids(cli: Cli) -> list[int]:
-    return sorted(e["id"] for e in _ok(cli, "list", "--all"))
+    return sorted(e["id"] for e in ok(cli, "list", "--all"))
 
 
 def _age_keys(book: Path, created_at: str) -> None:
@@ -49,7 +42,7 @@ def _conflict(cli: Cli, *args: str) -> None:
 
 # replay ---------------------------------------------------------------------------------
 def test_add_repeat_with_the_same_key_prints_the_original_and_creates_nothing(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
 
     again = cli(*ADD, "--idempotency-key", "k1", "--json")
 
@@ -59,20 +52,20 @@ def test_add_repeat_with_the_same_key_prints_the_original_and_creates_nothing(cl
 
 
 def test_many_repeats_still_create_one_expense(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
 
     for _ in range(3):
-        assert _ok(cli, *ADD, "--idempotency-key", "k1")["id"] == first["id"]
+        assert ok(cli, *ADD, "--idempotency-key", "k1")["id"] == first["id"]
 
     assert _ids(cli) == [first["id"]]
 
 
 def test_replay_prints_the_original_as_it_is_now(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
-    _ok(cli, "edit", str(first["id"]), "--description", "Hosting (edited)")
-    _ok(cli, "tag", str(first["id"]), "infra")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
+    ok(cli, "edit", str(first["id"]), "--description", "Hosting (edited)")
+    ok(cli, "tag", str(first["id"]), "infra")
 
-    again = _ok(cli, *ADD, "--idempotency-key", "k1")
+    again = ok(cli, *ADD, "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
     assert again["description"] == "Hosting (edited)"
@@ -81,7 +74,7 @@ def test_replay_prints_the_original_as_it_is_now(cli: Cli) -> None:
 
 
 def test_replay_with_quiet_prints_the_original_id(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
 
     again = cli(*ADD, "--idempotency-key", "k1", "-q")
 
@@ -90,10 +83,10 @@ def test_replay_with_quiet_prints_the_original_id(cli: Cli) -> None:
 
 
 def test_without_a_key_or_with_other_keys_each_add_creates_one(cli: Cli) -> None:
-    _ok(cli, *ADD)
-    _ok(cli, *ADD)
-    _ok(cli, *ADD, "--idempotency-key", "a")
-    _ok(cli, *ADD, "--idempotency-key", "b")
+    ok(cli, *ADD)
+    ok(cli, *ADD)
+    ok(cli, *ADD, "--idempotency-key", "a")
+    ok(cli, *ADD, "--idempotency-key", "b")
 
     assert len(_ids(cli)) == 4
 
@@ -113,15 +106,15 @@ def test_without_a_key_or_with_other_keys_each_add_creates_one(cli: Cli) -> None
     ids=["amount", "description", "category", "date", "billable", "tag", "notes"],
 )
 def test_same_key_with_a_different_add_is_a_conflict(cli: Cli, changed: tuple[str, ...]) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
 
     _conflict(cli, *changed, "--idempotency-key", "k1")
 
-    assert _ok(cli, "show", str(first["id"])) == first
+    assert ok(cli, "show", str(first["id"])) == first
 
 
 def test_conflict_in_human_mode(cli: Cli) -> None:
-    _ok(cli, *ADD, "--idempotency-key", "k1")
+    ok(cli, *ADD, "--idempotency-key", "k1")
 
     result = cli("add", "Other", "1.00", "-c", "Meals", "--idempotency-key", "k1")
 
@@ -131,10 +124,10 @@ def test_conflict_in_human_mode(cli: Cli) -> None:
 
 
 def test_a_conflict_does_not_replace_the_stored_request(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     _conflict(cli, "add", "Other", "1.00", "-c", "Meals", "--idempotency-key", "k1")
 
-    assert _ok(cli, *ADD, "--idempotency-key", "k1")["id"] == first["id"]
+    assert ok(cli, *ADD, "--idempotency-key", "k1")["id"] == first["id"]
 
 
 def test_a_failed_add_does_not_use_up_the_key(cli: Cli) -> None:
@@ -142,8 +135,8 @@ def test_a_failed_add_does_not_use_up_the_key(cli: Cli) -> None:
     assert bad.exit_code == 4
     assert _ids(cli) == []
 
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
-    again = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
+    again = ok(cli, *ADD, "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
     assert _ids(cli) == [first["id"]]
@@ -159,18 +152,18 @@ def test_a_key_outside_1_to_255_chars_is_refused(cli: Cli, key: str) -> None:
 
 def test_a_key_of_255_chars_works(cli: Cli) -> None:
     key = "k" * 255
-    first = _ok(cli, *ADD, "--idempotency-key", key)
+    first = ok(cli, *ADD, "--idempotency-key", key)
 
-    assert _ok(cli, *ADD, "--idempotency-key", key)["id"] == first["id"]
+    assert ok(cli, *ADD, "--idempotency-key", key)["id"] == first["id"]
     assert _ids(cli) == [first["id"]]
 
 
 # clone and the shared key space ---------------------------------------------------------
 def test_clone_repeat_with_the_same_key_prints_the_original_clone(cli: Cli) -> None:
-    source = _ok(cli, *ADD)["id"]
-    first = _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    source = ok(cli, *ADD)["id"]
+    first = ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
 
-    again = _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    again = ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
 
     assert again == first
     assert _ids(cli) == sorted([source, first["id"]])
@@ -183,38 +176,38 @@ def test_clone_repeat_with_the_same_key_prints_the_original_clone(cli: Cli) -> N
     ids=["date", "amount", "description"],
 )  # fmt: skip
 def test_same_key_with_a_different_clone_is_a_conflict(cli: Cli, changed: tuple[str, ...]) -> None:
-    source = _ok(cli, *ADD)["id"]
-    _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    source = ok(cli, *ADD)["id"]
+    ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
 
     _conflict(cli, "clone", str(source), *changed, "--idempotency-key", "c1")
 
 
 def test_same_key_cloning_another_source_is_a_conflict(cli: Cli) -> None:
-    source = _ok(cli, *ADD)["id"]
-    other = _ok(cli, *ADD)["id"]
-    _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    source = ok(cli, *ADD)["id"]
+    other = ok(cli, *ADD)["id"]
+    ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
 
     _conflict(cli, "clone", str(other), "-d", "2025-04-01", "--idempotency-key", "c1")
 
 
 def test_a_key_used_by_add_conflicts_with_clone(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "shared")
+    first = ok(cli, *ADD, "--idempotency-key", "shared")
 
     _conflict(cli, "clone", str(first["id"]), "-d", "2025-03-01", "--idempotency-key", "shared")
 
 
 def test_a_key_used_by_clone_conflicts_with_add(cli: Cli) -> None:
-    source = _ok(cli, *ADD)["id"]
-    _ok(cli, "clone", str(source), "-d", "2025-03-01", "--idempotency-key", "shared")
+    source = ok(cli, *ADD)["id"]
+    ok(cli, "clone", str(source), "-d", "2025-03-01", "--idempotency-key", "shared")
 
     _conflict(cli, *ADD, "--idempotency-key", "shared")
 
 
 def test_clone_replay_survives_an_edit_of_the_source(cli: Cli) -> None:
     # The cron example of §6: the retry is the same request even if the source has changed.
-    source = _ok(cli, *ADD)["id"]
-    first = _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "hosting-04")
-    _ok(cli, "edit", str(source), "--amount", "25.00")
+    source = ok(cli, *ADD)["id"]
+    first = ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "hosting-04")
+    ok(cli, "edit", str(source), "--amount", "25.00")
 
     again = cli("clone", str(source), "-d", "2025-04-01", "--idempotency-key", "hosting-04",
                 "--json")  # fmt: skip
@@ -227,10 +220,10 @@ def test_clone_replay_survives_an_edit_of_the_source(cli: Cli) -> None:
 
 def test_add_replay_survives_a_new_unit_price(cli: Cli) -> None:
     # Same typed request, same resolved names: a retry after a price change replays.
-    _ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
+    ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
     drive = ("add", "Drive", "-c", "Mileage", "--units", "100", "-d", "2025-03-01")
-    first = _ok(cli, *drive, "--idempotency-key", "k1")
-    _ok(cli, "categories", "edit", "Mileage", "--unit-price", "0.62")
+    first = ok(cli, *drive, "--idempotency-key", "k1")
+    ok(cli, "categories", "edit", "Mileage", "--unit-price", "0.62")
 
     again = cli(*drive, "--idempotency-key", "k1", "--json")
 
@@ -242,8 +235,8 @@ def test_add_replay_survives_a_new_unit_price(cli: Cli) -> None:
 
 def test_add_replay_survives_archiving_its_category(cli: Cli) -> None:
     # The original exists; the repeat asks for nothing new, so it replays.
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
-    _ok(cli, "categories", "archive", "Software")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
+    ok(cli, "categories", "archive", "Software")
 
     again = cli(*ADD, "--idempotency-key", "k1", "--json")
 
@@ -254,7 +247,7 @@ def test_add_replay_survives_archiving_its_category(cli: Cli) -> None:
 
 # deleted originals ----------------------------------------------------------------------
 def test_replay_of_a_deleted_original_is_not_found(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     assert cli("delete", str(first["id"])).exit_code == 0
 
     again = cli(*ADD, "--idempotency-key", "k1", "--json")
@@ -262,12 +255,12 @@ def test_replay_of_a_deleted_original_is_not_found(cli: Cli) -> None:
     assert again.exit_code == 3
     assert again.error["code"] == "not_found"
     assert _ids(cli) == []
-    assert len(_ok(cli, "list", "--all", "--deleted")) == 1
+    assert len(ok(cli, "list", "--all", "--deleted")) == 1
 
 
 def test_replay_of_a_deleted_clone_is_not_found(cli: Cli) -> None:
-    source = _ok(cli, *ADD)["id"]
-    first = _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    source = ok(cli, *ADD)["id"]
+    first = ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
     assert cli("delete", str(first["id"])).exit_code == 0
 
     again = cli("clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1", "--json")
@@ -278,11 +271,11 @@ def test_replay_of_a_deleted_clone_is_not_found(cli: Cli) -> None:
 
 
 def test_replay_of_a_restored_original_works_again(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     assert cli("delete", str(first["id"])).exit_code == 0
     assert cli("restore", str(first["id"])).exit_code == 0
 
-    again = _ok(cli, *ADD, "--idempotency-key", "k1")
+    again = ok(cli, *ADD, "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
     assert _ids(cli) == [first["id"]]
@@ -290,11 +283,11 @@ def test_replay_of_a_restored_original_works_again(cli: Cli) -> None:
 
 # the 24-hour window ---------------------------------------------------------------------
 def test_a_key_older_than_24_hours_is_forgotten(cli: Cli, book: Path) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     _age_keys(book, "2000-01-01T00:00:00.000000Z")
 
-    second = _ok(cli, *ADD, "--idempotency-key", "k1")
-    third = _ok(cli, *ADD, "--idempotency-key", "k1")
+    second = ok(cli, *ADD, "--idempotency-key", "k1")
+    third = ok(cli, *ADD, "--idempotency-key", "k1")
 
     assert second["id"] != first["id"]
     assert second["uid"] != first["uid"]
@@ -303,10 +296,10 @@ def test_a_key_older_than_24_hours_is_forgotten(cli: Cli, book: Path) -> None:
 
 
 def test_a_forgotten_key_takes_a_different_request_without_conflict(cli: Cli, book: Path) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     _age_keys(book, "2000-01-01T00:00:00.000000Z")
 
-    other = _ok(cli, "add", "Lunch", "12.50", "-c", "Meals", "--idempotency-key", "k1")
+    other = ok(cli, "add", "Lunch", "12.50", "-c", "Meals", "--idempotency-key", "k1")
 
     assert other["id"] != first["id"]
     assert other["description"] == "Lunch"
@@ -314,22 +307,22 @@ def test_a_forgotten_key_takes_a_different_request_without_conflict(cli: Cli, bo
 
 
 def test_a_forgotten_clone_key_creates_a_new_clone(cli: Cli, book: Path) -> None:
-    source = _ok(cli, *ADD)["id"]
-    first = _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    source = ok(cli, *ADD)["id"]
+    first = ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
     _age_keys(book, "2000-01-01T00:00:00.000000Z")
 
-    second = _ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
+    second = ok(cli, "clone", str(source), "-d", "2025-04-01", "--idempotency-key", "c1")
 
     assert second["id"] not in (source, first["id"])
     assert len(_ids(cli)) == 3
 
 
 def test_a_key_23_hours_old_is_still_remembered(cli: Cli, book: Path) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     recent = datetime.now(UTC) - timedelta(hours=23)
     _age_keys(book, recent.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
-    again = _ok(cli, *ADD, "--idempotency-key", "k1")
+    again = ok(cli, *ADD, "--idempotency-key", "k1")
     _conflict(cli, "add", "Lunch", "12.50", "-c", "Meals", "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
@@ -350,10 +343,10 @@ def test_a_key_23_hours_old_is_still_remembered(cli: Cli, book: Path) -> None:
 def test_dates_are_compared_resolved(
     cli: Cli, original: tuple[str, ...], repeat: tuple[str, ...]
 ) -> None:
-    first = _ok(cli, "add", "Hosting", "20.00", "-c", "Software", *original,
+    first = ok(cli, "add", "Hosting", "20.00", "-c", "Software", *original,
                 "--idempotency-key", "k1")  # fmt: skip
 
-    again = _ok(cli, "add", "Hosting", "20.00", "-c", "Software", *repeat,
+    again = ok(cli, "add", "Hosting", "20.00", "-c", "Software", *repeat,
                 "--idempotency-key", "k1")  # fmt: skip
 
     assert again["id"] == first["id"]
@@ -372,40 +365,40 @@ def test_dates_are_compared_resolved(
     ids=["amount-20", "amount-20.0-spaced", "category-case", "category-id", "description-trim"],
 )
 def test_names_and_amounts_are_compared_resolved(cli: Cli, repeat: tuple[str, ...]) -> None:
-    first = _ok(cli, *ADD, "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "--idempotency-key", "k1")
     assert first["category"] == {"id": 3, "name": "Software"}
 
-    again = _ok(cli, *repeat, "--idempotency-key", "k1")
+    again = ok(cli, *repeat, "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
     assert len(_ids(cli)) == 1
 
 
 def test_client_and_project_by_name_or_id_are_the_same_request(cli: Cli) -> None:
-    client = _ok(cli, "clients", "add", "Acme")["id"]
-    project = _ok(cli, "projects", "add", "Website", "--client", "Acme")["id"]
-    first = _ok(cli, *ADD, "-p", "Website", "--client", "acme", "--idempotency-key", "k1")
+    client = ok(cli, "clients", "add", "Acme")["id"]
+    project = ok(cli, "projects", "add", "Website", "--client", "Acme")["id"]
+    first = ok(cli, *ADD, "-p", "Website", "--client", "acme", "--idempotency-key", "k1")
 
-    again = _ok(cli, *ADD, "-p", str(project), "--client", str(client), "--idempotency-key", "k1")
+    again = ok(cli, *ADD, "-p", str(project), "--client", str(client), "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
     assert len(_ids(cli)) == 1
 
 
 def test_tags_are_compared_as_a_normalised_set(cli: Cli) -> None:
-    first = _ok(cli, *ADD, "-t", "b", "-t", "A", "--idempotency-key", "k1")
+    first = ok(cli, *ADD, "-t", "b", "-t", "A", "--idempotency-key", "k1")
 
-    again = _ok(cli, *ADD, "-t", " A ", "-t", "b", "-t", "B", "--idempotency-key", "k1")
+    again = ok(cli, *ADD, "-t", " A ", "-t", "b", "-t", "B", "--idempotency-key", "k1")
 
     assert again["id"] == first["id"]
     assert again["tags"] == ["A", "b"]
 
 
 def test_clone_date_today_and_iso_are_the_same_request(cli: Cli) -> None:
-    source = _ok(cli, *ADD)["id"]
-    first = _ok(cli, "clone", str(source), "-d", "today", "--idempotency-key", "c1")
+    source = ok(cli, *ADD)["id"]
+    first = ok(cli, "clone", str(source), "-d", "today", "--idempotency-key", "c1")
 
-    again = _ok(cli, "clone", str(source), "-d", date.today().isoformat(),
+    again = ok(cli, "clone", str(source), "-d", date.today().isoformat(),
                 "--idempotency-key", "c1")  # fmt: skip
 
     assert again["id"] == first["id"]
@@ -429,7 +422,7 @@ def test_racing_processes_with_one_key_create_exactly_one_expense(
     cli: Cli, book: Path, command: str
 ) -> None:
     exe = _expense_command()
-    source = _ok(cli, *ADD)["id"]  # the book exists before the race
+    source = ok(cli, *ADD)["id"]  # the book exists before the race
     if command == "add":
         args = ["add", "Race", "7.00", "-c", "Meals", "-d", "2025-05-01"]
     else:
