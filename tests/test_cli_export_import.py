@@ -921,3 +921,16 @@ def test_beancount_accounts_keep_non_ascii_letters_and_stay_distinct(
     assert len(set(debits.values())) == 3, debits
     assert debits["Bought for Café Équipement"] == "Expenses:Café-Équipement"
     assert debits["Bought for été"] == "Expenses:Été"
+
+
+def test_export_to_a_file_says_nothing_extra_when_stderr_is_not_a_terminal(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """SPEC §4: long work shows progress only on a terminal, and nothing extra otherwise."""
+    _add(cli, "Taxi", "12.50", "-c", "Travel")
+    target = tmp_path / "out.csv"
+    result = cli("export", "-o", str(target))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == ""
+    assert target.read_text().count("\n") == 2

@@ -11,18 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXPENSE
+from tests.conftest import EXPENSE, run_installed
 
 pytestmark = pytest.mark.skipif(EXPENSE is None, reason="the `expense` command is not installed")
-
-
-def _run(book: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert EXPENSE is not None
-    env = {**os.environ, "EXPENSE_DB": str(book), "NO_COLOR": "1", "COLUMNS": "200"}
-    env.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [EXPENSE, *args], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> Any:
@@ -30,18 +21,20 @@ def _json(proc: subprocess.CompletedProcess[str]) -> Any:
 
 
 def test_add_list_show_round_trip(book: Path) -> None:
-    added = _run(book, "add", "Train to Berlin", "45.10", "-c", "Travel", "-t", "trip", "-q")
+    added = run_installed(
+        book, "add", "Train to Berlin", "45.10", "-c", "Travel", "-t", "trip", "-q"
+    )
     assert added.returncode == 0, added.stderr
     expense_id = added.stdout.strip()
     assert expense_id.isdigit()
 
-    listed = _run(book, "list", "--json")
+    listed = run_installed(book, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     payload = _json(listed)
     assert payload["pagination"] == {"limit": 50, "next_cursor": None}
     assert [e["id"] for e in payload["data"]] == [int(expense_id)]
 
-    shown = _run(book, "show", expense_id, "--json")
+    shown = run_installed(book, "show", expense_id, "--json")
     assert shown.returncode == 0, shown.stderr
     data = _json(shown)["data"]
     assert data == payload["data"][0]
@@ -52,19 +45,19 @@ def test_add_list_show_round_trip(book: Path) -> None:
 
 
 def test_validation_error_exits_4_with_a_readable_message(book: Path) -> None:
-    result = _run(book, "add", "x", "-5", "-c", "Travel")
+    result = run_installed(book, "add", "x", "-5", "-c", "Travel")
     assert result.returncode == 4
     assert result.stdout == ""
     assert result.stderr.startswith("Error:")
     assert "amount" in result.stderr
     assert "Traceback" not in result.stderr
-    listed = _run(book, "list", "--json")
+    listed = run_installed(book, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert _json(listed)["data"] == []
 
 
 def test_json_error_envelope_on_stderr(book: Path) -> None:
-    result = _run(book, "show", "42", "--json")
+    result = run_installed(book, "show", "42", "--json")
     assert result.returncode == 3
     assert result.stdout == ""
     error = json.loads(result.stderr)["error"]
@@ -73,8 +66,28 @@ def test_json_error_envelope_on_stderr(book: Path) -> None:
 
 
 def test_version_does_not_create_the_book(book: Path) -> None:
-    result = _run(book, "--version")
+    result = run_installed(book, "--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("expense ")
     assert not book.exists()
     assert not book.parent.joinpath(book.name + "-wal").exists()
+
+
+def test_no_color_removes_colour_from_a_coloured_terminal(tmp_path: Path) -> None:
+    """SPEC §3: NO_COLOR is honoured (FORCE_COLOR stands in for a colour terminal)."""
+    book = tmp_path / "colour.db"
+    assert run_installed(book, "add", "Taxi", "5", "-c", "Travel").returncode == 0
+    assert EXPENSE is not None
+    base = {**os.environ, "EXPENSE_DB": str(book), "FORCE_COLOR": "1", "COLUMNS": "120"}
+    base.pop("NO_COLOR", None)
+    coloured = subprocess.run(
+        [EXPENSE, "report", "--chart"], capture_output=True, text=True, env=base, check=False
+    )
+    plain = subprocess.run(
+        [EXPENSE, "report", "--chart"], capture_output=True, text=True,
+        env={**base, "NO_COLOR": "1"}, check=False,
+    )  # fmt: skip
+    assert coloured.returncode == plain.returncode == 0
+    assert "\x1b[36m" in coloured.stdout  # the chart's bars are cyan on a colour terminal
+    assert "\x1b[36m" not in plain.stdout
+    assert "█" in plain.stdout

@@ -131,7 +131,7 @@ def demo(
     store = open_store(ctx.find_root())
     with render.progress("Filling the demo book", 12) as advance:
         added = demo_book.fill(store, date.today(), advance)
-    render.stderr_line(f"demo: added {added} expenses to {db_path(ctx.find_root())}")
+    render.status_line(f"demo: added {added} expenses to {db_path(ctx.find_root())}")
     page = listing.list_page(store, listing.Filters(), listing.Paging(limit=15))
     render.expense_table(page.expenses)
     rows = reports.report(store, listing.Filters(), ["category"])

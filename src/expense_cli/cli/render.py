@@ -221,6 +221,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+def status_line(message: str) -> None:
+    """A word for a person after long work; scripts (stderr not a terminal) get nothing
+    extra (SPEC §4)."""
+    if sys.stderr.isatty():
+        stderr_line(message)
+
+
 def stderr_line(message: str) -> None:
     sys.stderr.write(escape_controls(message) + "\n")
 

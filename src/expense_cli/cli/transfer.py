@@ -140,7 +140,7 @@ def export(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    render.stderr_line(f"exported {count} expenses to {output}")
+    render.status_line(f"exported {count} expenses to {output}")
 
 
 def _source(store: object, filters: "Filters", kind: ExportFormat) -> object:
