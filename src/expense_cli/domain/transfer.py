@@ -6,26 +6,47 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TextIO, cast
 
 from expense_cli.domain import catalog, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.compose import Clock, ExpenseInput, compose
-from expense_cli.domain.dates import format_timestamp, parse_timestamp
+from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.expenses import new_uid
 from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import FORMULA_STARTS
 from expense_cli.domain.money import parse_amount
-from expense_cli.errors import ExpenseError, ValidationError
+from expense_cli.errors import ExpenseError, UsageError, ValidationError
 from expense_cli.store import Store
 from expense_cli.store.catalog import CachedCatalog
 
-MAX_REPORTED = 100
 UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
+# The columns an import reads (SPEC §3, §10.1 item 21), in the order `import --help` lists
+# them; `currency` is checked, not stored.
+IMPORT_COLUMNS = (
+    "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
+    "category", "custom_category", "client", "project", "billable", "billing_status",
+    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags",
+    "created_at", "deleted_at",
+)  # fmt: skip
+_REFERENCES = frozenset({"category", "client", "project"})
+_TEXT_COLUMNS = tuple(c for c in IMPORT_COLUMNS if c not in _REFERENCES | {"billable", "tags"})
+_KNOWN = ", ".join(IMPORT_COLUMNS)
+
+
+class Unreadable(Exception):
+    """The file stops being text we can read at `line` (bad UTF-8, binary, a runaway field,
+    nesting too deep): nothing after it can be trusted, so reading stops there."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
 
 
 # readers ------------------------------------------------------------------------------
@@ -36,26 +57,72 @@ def _unneutralise(value: str) -> str:
     return value
 
 
+def _checked(stream: TextIO) -> Iterator[str]:
+    """The stream's lines, refusing the first that is not UTF-8 text. Streams are opened
+    with `surrogateescape`, so an undecodable byte arrives as a lone surrogate on its own
+    line instead of failing a whole buffered chunk with no line to name."""
+    for number, line in enumerate(stream, start=1):
+        if "\x00" in line:
+            raise Unreadable(number, "a NUL byte: this is a binary file, not text")
+        if not line.isascii() and _UNDECODED.search(line):
+            raise Unreadable(number, "not valid UTF-8 text (save the file as UTF-8)")
+        yield line
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _header(names: list[str]) -> list[str]:
+    """Column names trimmed and case-folded; a repeated one, or none we know, is exit 4."""
+    columns = [name.strip().casefold() for name in names]
+    seen: set[str] = set()
+    for column in columns:
+        if column and column in seen:
+            raise ValidationError(
+                {"header": f"column {column!r} appears twice"}, "import failed: bad header"
+            )
+        seen.add(column)
+    if not seen & set(IMPORT_COLUMNS):
+        raise ValidationError(
+            {"header": f"no known column; the columns are: {_KNOWN}"}, "import failed: bad header"
+        )
+    return columns
+
+
 def read_csv(stream: TextIO) -> Iterator[Row]:
-    reader = csv.DictReader(stream)
-    line = 2
-    for record in reader:
-        yield line, {k: (_unneutralise(v) if v else None) for k, v in record.items() if k}
+    reader = csv.reader(_checked(stream))
+    line = 1
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise ValidationError(
+                {"header": f"the file is empty; the columns are: {_KNOWN}"},
+                "import failed: no header",
+            )
+        columns = _header(first)
         line = reader.line_num + 1
+        for record in reader:  # a short record leaves its last columns unset, as DictReader
+            cells = zip(columns, record, strict=False)
+            yield line, {k: (_unneutralise(v) if v else None) for k, v in cells if k}
+            line = reader.line_num + 1
+    except csv.Error as exc:  # a field over 131,072 characters: most often a stray quote
+        raise Unreadable(line, f"unreadable CSV ({exc})") from None
 
 
 def read_ndjson(stream: TextIO) -> Iterator[Row]:
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(_checked(stream), start=1):
         if raw.strip():
             try:
                 yield number, json.loads(raw)
-            except json.JSONDecodeError as exc:
-                yield number, {"__error__": f"not JSON: {exc.msg}"}
+            except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+                yield number, {"__error__": f"not JSON: {getattr(exc, 'msg', exc)}"}
+            except RecursionError:
+                yield number, {"__error__": "not JSON we can read: nested too deeply"}
 
 
 def read_json(stream: TextIO) -> Iterator[Row]:
     """The `list --all --json` envelope (or a bare array); line numbers from offsets."""
-    content = stream.read()
+    content = "".join(_checked(stream))
     decoder = json.JSONDecoder()
     start = content.find("[")
     if start < 0:
@@ -70,9 +137,11 @@ def read_json(stream: TextIO) -> Iterator[Row]:
         line = content.count("\n", 0, pos) + 1
         try:
             value, pos = decoder.raw_decode(content, pos)
-        except json.JSONDecodeError as exc:
-            yield line, {"__error__": f"not JSON: {exc.msg}"}
+        except ValueError as exc:
+            yield line, {"__error__": f"not JSON: {getattr(exc, 'msg', exc)}"}
             return
+        except RecursionError:
+            raise Unreadable(line, "not JSON we can read: nested too deeply") from None
         yield line, value
 
 
@@ -84,27 +153,59 @@ READERS: dict[str, Callable[[TextIO], Iterator[Row]]] = {
 
 
 # rows ---------------------------------------------------------------------------------
-def _text(row: dict[str, Any], key: str) -> str | None:
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "an object" if isinstance(value, dict) else "a list"
+
+
+def _cell(row: dict[str, Any], key: str, issues: Issues) -> str | None:
+    """A text cell; in JSON anything but a string (or null) is the wrong type, never str()."""
     value = row.get(key)
-    if isinstance(value, dict):
-        value = value.get("name")
+    if key in _REFERENCES and isinstance(value, dict):
+        value = value.get("name")  # JSON writes references as {id, name}: by name only
     if value is None or value == "":
         return None
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    hint = ' (a decimal string like "12.50")' if key in _DECIMALS else ""
+    issues.add(key, f"expected text{hint}, not {_kind(value)}")
+    return None
 
 
-def _flag(value: Any) -> bool | None:
+_DECIMALS = frozenset({"amount", "units", "unit_price"})
+
+
+def _flag(value: Any, typed: bool) -> bool | None:
     if value is None or value == "" or isinstance(value, bool):
         return value if isinstance(value, bool) else None
-    return text.parse_bool(str(value))
+    if typed or not isinstance(value, str):
+        raise InvalidValue(f"expected true or false, not {_kind(value)}")
+    return text.parse_bool(value)
 
 
-def _tags(value: Any) -> tuple[str, ...]:
+def _tags(value: Any, typed: bool) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    return tuple(t for t in str(value).split(";") if t.strip())
+        if not all(isinstance(v, str) for v in value):
+            raise InvalidValue("every tag must be text")
+        return tuple(value)
+    if typed or not isinstance(value, str):
+        raise InvalidValue(f"expected a list of text, not {_kind(value)}")
+    return tuple(t for t in value.split(";") if t.strip())
+
+
+def _cells(row: dict[str, Any], typed: bool, issues: Issues) -> dict[str, Any]:
+    """The row's values checked for type: text (or None) per column, billable, tags."""
+    cells: dict[str, Any] = {key: _cell(row, key, issues) for key in _TEXT_COLUMNS}
+    for key in _REFERENCES:
+        cells[key] = _cell(row, key, issues)
+    cells["billable"] = issues.check("billable", _flag, row.get("billable"), typed)
+    cells["tags"] = issues.check("tags", _tags, row.get("tags"), typed) or ()
+    return cells
 
 
 def _choice(kind: type[Any], value: str | None) -> Any:
@@ -115,6 +216,41 @@ def _choice(kind: type[Any], value: str | None) -> Any:
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
         raise InvalidValue(f"{value!r} is not one of {allowed}") from None
+
+
+def _timestamp(value: str) -> str:
+    """`YYYY-MM-DDTHH:MM:SS.ffffffZ`, four-digit year always (strftime writes 999 for 0999,
+    which no longer sorts as text); a moment that leaves years 1–9999 in UTC is invalid."""
+    try:
+        moment = parse_timestamp(value)
+    except OverflowError:
+        raise InvalidValue(f"{value!r} is outside the years 0001–9999 (UTC)") from None
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def check_date_format(fmt: str) -> None:
+    """`--date-format` must read back a year, month and day (two dates differing in every
+    field survive strftime → strptime), or it is a usage error."""
+    for day in (datetime(2001, 2, 3, 4, 5), datetime(2013, 11, 25, 16, 17)):
+        try:
+            same = datetime.strptime(day.strftime(fmt), fmt).date() == day.date()
+        except ValueError:
+            same = False
+        if not same:
+            raise UsageError(
+                f"--date-format: {fmt!r} does not read a year, month and day "
+                "(strptime directives, e.g. %d/%m/%Y)"
+            )
+
+
+def _reformat(value: str, fmt: str) -> str:
+    """A date read with `--date-format` as ISO (with `THH:MM` when FMT reads a time)."""
+    try:
+        moment = datetime.strptime(value.strip(), fmt)
+    except ValueError:
+        raise InvalidValue(f"{value!r} does not match --date-format {fmt!r}") from None
+    day = moment.date().isoformat()  # always a four-digit year, unlike strftime's %Y
+    return f"{day}T{moment:%H:%M}" if any(d in fmt for d in ("%H", "%I", "%M")) else day
 
 
 @dataclass
@@ -134,79 +270,125 @@ class _Rollback(Exception):
 
 
 class _Importer:
-    def __init__(self, store: Store, create_missing: bool, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, create_missing: bool, clock: Clock, typed: bool, date_format: str | None
+    ) -> None:
         # Every row names the same few records: remember the lookups (forgotten on create).
         self.cache = CachedCatalog(store)
         self.store = cast(Store, self.cache)
         self.create_missing, self.clock = create_missing, clock
+        self.typed, self.date_format = typed, date_format
         self.settings = load_settings(store)
         self.errors: dict[str, str] = {}
         self.result = ImportResult(created={"categories": [], "clients": [], "projects": []})
         self.seen_uids: set[str] = set()
 
     def fail(self, line: int, issues: dict[str, str]) -> None:
-        for field_name, message in issues.items():
-            if len(self.errors) < MAX_REPORTED:
-                self.errors[f"line {line}.{field_name}"] = message
+        for field_name, message in issues.items():  # all of them: the user fixes them at once
+            self.errors[f"line {line}.{field_name}"] = message
 
-    def ensure_refs(self, row: dict[str, Any]) -> dict[str, str]:
-        """Unknown names are errors, or are created with --create-missing."""
-        missing: dict[str, str] = {}
-        category, client, project = (
-            _text(row, "category"),
-            _text(row, "client"),
-            _text(row, "project"),
-        )
-        if category and not self._exists(catalog.find_category, category):
-            if self.create_missing:
-                price = _text(row, "unit_price") if _text(row, "units") else None
-                catalog.add_category(self.store, category, "unit" if price else None, price)
-                self.cache.forget()
-                self.result.created["categories"].append(category)  # type: ignore[index]
-            else:
-                missing["category"] = f"no category {category!r} (import with --create-missing)"
-        if client and not self._exists(catalog.find_client, client):
-            if self.create_missing:
-                catalog.add_client(self.store, client, _text(row, "currency"))
-                self.cache.forget()
-                self.result.created["clients"].append(client)  # type: ignore[index]
-            else:
-                missing["client"] = f"no client {client!r} (import with --create-missing)"
-        if project and not self._exists(catalog.find_project, project):
-            if self.create_missing and client and "client" not in missing:
-                catalog.add_project(self.store, project, client)
-                self.cache.forget()
-                self.result.created["projects"].append(project)  # type: ignore[index]
-            else:
-                hint = "a project needs its client" if self.create_missing else "--create-missing"
-                missing["project"] = f"no project {project!r} ({hint})"
-        return missing
+    def _created(self, kind: str, name: str) -> None:
+        self.cache.forget()
+        self.result.created[kind].append(name)  # type: ignore[index]
 
-    def _exists(self, find: Callable[..., Any], ref: str) -> bool:
+    def _create(self, field_name: str, make: Callable[[], Any], issues: Issues) -> bool:
+        """`make()`; its errors recorded under the row's column (`name` is that column)."""
         try:
-            find(self.store, ref)
-        except ExpenseError:
+            make()
+        except ValidationError as exc:
+            for key, message in exc.fields.items():
+                issues.add(field_name if key == "name" else key, message)
             return False
         return True
+
+    def references(self, cells: dict[str, Any], issues: Issues) -> dict[str, str | None]:
+        """Category, client and project by NAME only (never an id, even when all digits),
+        as ids for `compose`. Unknown names are errors, or created with --create-missing."""
+        category = self._category_id(cells, issues)
+        client = self._client_id(cells, issues)
+        project = self._project_id(cells, client, issues)
+        return {"category": category, "client": client, "project": project}
+
+    def _category_id(self, cells: dict[str, Any], issues: Issues) -> str | None:
+        name = cells["category"]
+        if name is None or not name.strip():
+            issues.add("category", "a category is required")
+            return None
+        row = self.store.category_named(name.strip())
+        if row is None and self.create_missing:
+            price = cells["unit_price"] if cells["units"] else None
+            # a new unit category prices in the row's currency, so the row can use it
+            currency = cells["currency"] if price else None
+            made = self._create("category", lambda: catalog.add_category(
+                self.store, name, "unit" if price else None, price,
+                unit_currency=currency), issues)  # fmt: skip
+            if made:
+                self._created("categories", name)
+                row = self.store.category_named(name.strip())
+        if row is None:
+            issues.add("category", f"no category {name!r} (import with --create-missing)")
+            return None
+        return str(row["id"])
+
+    def _client_id(self, cells: dict[str, Any], issues: Issues) -> str | None:
+        name = cells["client"]
+        if name is None or not name.strip():
+            return None
+        row = self.store.client_named(name.strip())
+        if row is None and self.create_missing:
+            made = self._create(
+                "client", lambda: catalog.add_client(self.store, name, cells["currency"]), issues
+            )
+            if made:
+                self._created("clients", name)
+                row = self.store.client_named(name.strip())
+        if row is None:
+            issues.add("client", f"no client {name!r} (import with --create-missing)")
+            return None
+        return str(row["id"])
+
+    def _project_id(self, cells: dict[str, Any], client: str | None, issues: Issues) -> str | None:
+        name = cells["project"]
+        if name is None or not name.strip():
+            return None
+        found = self.store.projects_named(name.strip())
+        if client is not None and len(found) > 1:
+            found = [row for row in found if str(row["client_id"]) == client] or found
+        if not found and self.create_missing and client is not None:
+            made = self._create(
+                "project", lambda: catalog.add_project(self.store, name, client), issues
+            )
+            if made:
+                self._created("projects", name)
+                found = self.store.projects_named(name.strip())
+        if len(found) > 1:
+            issues.add(
+                "project", f"project name {name!r} belongs to several clients: give the client"
+            )
+            return None
+        if not found:
+            hint = "a project needs its client" if self.create_missing else "--create-missing"
+            issues.add("project", f"no project {name!r} ({hint})")
+            return None
+        return str(found[0]["id"])
 
     def row(self, line: int, row: dict[str, Any]) -> None:
         if "__error__" in row:
             self.fail(line, {"row": row["__error__"]})
             return
-        uid = _text(row, "uid")
-        if uid is not None and (uid in self.seen_uids or self.store.expense_id_for_uid(uid)):
-            self.result.skipped += 1
-            return
         issues = Issues()
-        try:
-            issues.fields.update(self.ensure_refs(row))
-        except ValidationError as exc:
-            issues.fields.update(exc.fields)
-        values, tags = self._compose(row, issues)  # every bad field of the row, not the first
+        cells = _cells(row, self.typed, issues)
+        uid = cells["uid"]
         if uid is not None:
-            bad = issues.check("uid", text.clean_text, uid, UID_MAX)
+            # Trimmed before the look-up: a padded uid is the same expense, skipped.
+            uid = issues.check("uid", text.clean_text, uid, UID_MAX)
+            if uid is not None and (uid in self.seen_uids or self.store.expense_id_for_uid(uid)):
+                self.result.skipped += 1
+                return
+        refs = self.references(cells, issues)
+        values, tags = self._compose(cells, refs, issues)  # every bad field of the row
+        if uid is not None:
             self.seen_uids.add(uid)
-            uid = bad
         if issues:
             self.fail(line, issues.fields)
             return
@@ -217,71 +399,70 @@ class _Importer:
             self.store.insert_expense(values, tags)
             self.result.imported += 1
 
+    def _date(self, value: str | None, issues: Issues) -> str | None:
+        if value is None or self.date_format is None:
+            return value or ""  # "": compose says a date is required
+        return issues.check("date", _reformat, value, self.date_format)
+
     def _compose(
-        self, row: dict[str, Any], issues: Issues
+        self, cells: dict[str, Any], refs: dict[str, str | None], issues: Issues
     ) -> tuple[dict[str, Any], tuple[str, ...]]:
-        category = self._category(_text(row, "category"))
+        category = None if refs["category"] is None else self._category(refs["category"])
         unit_based = category is not None and category.basis is Basis.UNIT
-        amount = _text(row, "amount")
+        amount = cells["amount"]
         inp = ExpenseInput(
-            description=_text(row, "description") or "",
+            description=cells["description"] or "",
             amount=None if unit_based else amount,
-            units=_text(row, "units"),
-            unit_price=_text(row, "unit_price"),
-            date=_text(row, "date") or "",
-            time=_text(row, "time"),
-            category=_text(row, "category") or "",
-            label=_text(row, "custom_category"),
-            client=_text(row, "client"),
-            project=_text(row, "project"),
-            billable=issues.check("billable", _flag, row.get("billable")),
-            notes=_text(row, "notes"),
-            approval=issues.check(
-                "approval_status", _choice, Approval, _text(row, "approval_status")
-            ),
+            units=cells["units"],
+            unit_price=cells["unit_price"],
+            date=self._date(cells["date"], issues),
+            time=cells["time"],
+            category=refs["category"],
+            label=cells["custom_category"],
+            client=refs["client"],
+            project=refs["project"],
+            billable=cells["billable"],
+            notes=cells["notes"],
+            approval=issues.check("approval_status", _choice, Approval, cells["approval_status"]),
             reimbursement=issues.check(
-                "reimbursement_status", _choice, Reimbursement, _text(row, "reimbursement_status")
+                "reimbursement_status", _choice, Reimbursement, cells["reimbursement_status"]
             ),
-            tags=_tags(row.get("tags")),
+            tags=cells["tags"],
         )
         composed = compose(self.store, self.settings, self.clock, inp)
         for key, message in composed.issues.fields.items():
             issues.add(key, message)
         values = composed.values
-        self._check_currency(row, values, issues)
+        self._check_currency(cells, values, issues)
         if unit_based and amount is not None and values.get("amount_minor") is not None:
             given = issues.check("amount", parse_amount, amount, values["scale"])
             if given is not None and given != values["amount_minor"]:
                 issues.add("amount", "does not equal units × unit_price")
-        self._billing(row, values, issues)
-        created = _text(row, "created_at")
-        if created is not None:
-            moment = issues.check("created_at", parse_timestamp, created)
-            if moment is not None:
-                values["created_at"] = format_timestamp(moment)
+        self._billing(cells, values, issues)
+        for key in ("created_at", "deleted_at"):  # kept as given (a deleted row stays deleted)
+            if cells[key] is not None:
+                stamp = issues.check(key, _timestamp, cells[key])
+                if stamp is not None:
+                    values[key] = stamp
         return values, composed.tags
 
-    def _category(self, ref: str | None) -> Any:
-        if not ref:
-            return None
+    def _category(self, category_id: str) -> Any:
         try:
-            return catalog.find_category(self.store, ref)
+            return catalog.find_category(self.store, category_id)
         except ExpenseError:
             return None
 
     @staticmethod
-    def _check_currency(row: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
-        currency = _text(row, "currency")
+    def _check_currency(cells: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
+        currency = cells["currency"]
         if currency is not None and currency.strip().upper() != values.get("currency"):
             issues.add("currency", f"the row would be in {values.get('currency')}, not {currency}")
 
     @staticmethod
-    def _billing(row: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
-        status = issues.check(
-            "billing_status", _choice, BillingStatus, _text(row, "billing_status")
-        )
+    def _billing(cells: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
+        status = issues.check("billing_status", _choice, BillingStatus, cells["billing_status"])
         values["billing_status"] = (status or BillingStatus.NOT_INVOICED).value
-        ref = _text(row, "invoice_ref")
+        ref = cells["invoice_ref"]
         values["invoice_ref"] = issues.check("invoice_ref", text.invoice_ref, ref) if ref else None
         if status is BillingStatus.INVOICED and not values.get("billable"):
             issues.add("billing_status", "only billable expenses can be invoiced")
@@ -295,19 +476,16 @@ def import_rows(
     dry_run: bool = False,
     clock: Clock | None = None,
     progress: Callable[[int], None] | None = None,
+    typed: bool = False,
+    date_format: str | None = None,
 ) -> ImportResult:
-    """Validate every row; write all of them, or nothing if any row is bad (or dry run)."""
+    """Validate every row; write all of them, or nothing if any row is bad (or dry run).
+    `typed`: JSON rows, whose values must have their JSON types (CSV cells are all text)."""
     store.for_bulk_work()
-    importer = _Importer(store, create_missing, clock or Clock())
+    importer = _Importer(store, create_missing, clock or Clock(), typed, date_format)
     try:
         with store.write(), store.search_indexed_at_end():
-            for line, record in records:
-                if not isinstance(record, dict):
-                    importer.fail(line, {"row": "expected an object"})
-                    continue
-                importer.row(line, record)
-                if progress is not None:
-                    progress(1)
+            _read_all(importer, records, progress)
             if importer.errors:
                 count = len(importer.errors)
                 raise ValidationError(
@@ -318,3 +496,20 @@ def import_rows(
     except _Rollback:
         importer.result.dry_run = True
     return importer.result
+
+
+def _read_all(
+    importer: _Importer, records: Iterable[Row], progress: Callable[[int], None] | None
+) -> None:
+    """Every row to the importer; an unreadable stretch of the file ends the reading, with
+    the problems found before it kept."""
+    try:
+        for line, record in records:
+            if not isinstance(record, dict):
+                importer.fail(line, {"row": "expected an object"})
+                continue
+            importer.row(line, record)
+            if progress is not None:
+                progress(1)
+    except Unreadable as exc:
+        importer.fail(exc.line, {"row": exc.message})
