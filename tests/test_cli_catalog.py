@@ -304,12 +304,11 @@ def test_unknown_or_partial_reference_is_a_validation_error(
 
 
 def test_an_all_digit_reference_is_an_id_not_a_name(cli: Cli) -> None:
-    created = ok(cli, "categories", "add", "2024")
-    assert created["id"] != 2024
-    error = _refused(cli, 4, "add", "X", "1.00", "-c", "2024")
-    assert "category" in error["fields"]
+    # An all-digit name cannot exist (SPEC §10.1 item 22), so digits always mean an id.
+    assert "name" in _refused(cli, 4, "categories", "add", "2024")["fields"]
+    created = ok(cli, "categories", "add", "FY2024")
     expense = _expense(cli, "X", "1.00", "-c", str(created["id"]))
-    assert expense["category"] == {"id": created["id"], "name": "2024"}
+    assert expense["category"] == {"id": created["id"], "name": "FY2024"}
 
 
 # config ------------------------------------------------------------------------------
@@ -387,6 +386,6 @@ def test_environment_variable_chooses_the_book(
     _expense(cli, "In first", "1.00", "-c", "Travel")
     monkeypatch.setenv("EXPENSE_DB", str(second))
     assert ok(cli, "list") == []
-    assert second.exists()
+    assert not second.exists()  # reading creates nothing (§10.1 item 14)
     monkeypatch.setenv("EXPENSE_DB", str(first))
     assert [e["description"] for e in ok(cli, "list")] == ["In first"]

@@ -71,11 +71,18 @@ def _check_demo_book(cli: Cli, *db: str) -> list[dict[str, Any]]:
     return expenses
 
 
-def test_demo_fills_the_book_and_shows_list_and_report(cli: Cli, book: Path) -> None:
+def test_demo_fills_a_demo_book_and_shows_list_and_report(
+    cli: Cli, book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    demo_book = tmp_path / "data" / "expense" / "demo.db"
+
     result = cli("demo")
 
     assert result.exit_code == 0, result.stderr
-    assert book.exists()
+    assert not book.exists()  # the user's own book is never touched (§10.1 item 16)
+    assert str(demo_book) in result.stderr
+    monkeypatch.setenv("EXPENSE_DB", str(demo_book))
     expenses = _check_demo_book(cli)
     newest = ok(cli, "list", "--limit", "1")[0]
     assert newest["description"] in result.stdout
@@ -86,6 +93,9 @@ def test_demo_fills_the_book_and_shows_list_and_report(cli: Cli, book: Path) -> 
     assert "Traceback" not in result.stderr
     assert len(expenses) == len(_everything(cli))
     assert cli("db", "check").exit_code == 0
+    again = cli("demo")  # recreated each time: the same book again, not refused
+    assert again.exit_code == 0, again.stderr
+    assert len(_everything(cli)) == len(expenses)
 
 
 def test_demo_with_db_fills_that_book_only(cli: Cli, book: Path, tmp_path: Path) -> None:
@@ -125,7 +135,7 @@ def test_demo_refuses_a_non_empty_book_and_adds_nothing(cli: Cli, book: Path, se
     seed(cli)
     before = _rows(book)
 
-    result = cli("demo")
+    result = cli("demo", "--db", str(book))
 
     assert result.exit_code == 5, (result.stdout, result.stderr)
     assert result.stderr.startswith("Error:")
@@ -219,6 +229,8 @@ def test_db_check_of_a_clean_book_exits_0(cli: Cli) -> None:
 
 
 def test_db_check_of_a_new_book_exits_0(cli: Cli) -> None:
+    # A read creates no book (SPEC §10.1 item 14): the first write does.
+    assert cli("config", "date_order", "ymd").exit_code == 0
     assert cli("db", "check").exit_code == 0
 
 

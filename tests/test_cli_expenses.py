@@ -158,7 +158,9 @@ def test_unit_amount_is_rounded_half_even_and_units_print_without_trailing_zeros
 
 
 def test_unit_amount_uses_the_minor_digits_of_the_expense_currency(cli: Cli) -> None:
-    _mileage(cli)
+    created = cli("categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58",
+                  "--unit-currency", "JPY")  # fmt: skip
+    assert created.exit_code == 0, created.stderr
     assert cli("clients", "add", "Tokyo KK", "--currency", "JPY").exit_code == 0
     data = _add(cli, "Drive", "--units", "120", "-c", "Mileage", "--client", "Tokyo KK")
     assert (data["amount"], data["currency"]) == ("70", "JPY")
@@ -446,17 +448,17 @@ def test_edit_does_not_accept_a_label_outside_other(cli: Cli) -> None:
     _clean_failure(result)
 
 
-def test_edit_units_recomputes_with_the_price_snapshotted_at_creation(cli: Cli) -> None:
+def test_edit_units_recomputes_with_the_price_in_force_on_its_date(cli: Cli) -> None:
     _mileage(cli)
-    added = _add(cli, "Drive", "--units", "120", "-c", "Mileage")
-    repriced = cli("categories", "edit", "Mileage", "--unit-price", "0.62")
+    added = _add(cli, "Drive", "--units", "120", "-c", "Mileage", "-d", "2025-06-01")
+    repriced = cli("categories", "edit", "Mileage", "--unit-price", "0.62", "--from", "2025-07-01")
     assert repriced.exit_code == 0, repriced.stderr
     assert cli("show", str(added["id"]), "--json").data == added
     result = cli("edit", str(added["id"]), "--units", "100", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.data["amount"] == "58.00"
     assert result.data["unit_price"] == "0.58"
-    fresh = _add(cli, "Drive", "--units", "100", "-c", "Mileage")
+    fresh = _add(cli, "Drive", "--units", "100", "-c", "Mileage", "-d", "2025-08-01")
     assert (fresh["amount"], fresh["unit_price"]) == ("62.00", "0.62")
 
 
@@ -652,13 +654,15 @@ def _validation(cli: Cli, tmp_path: Path) -> list[str]:
 
 
 def _invoiced_locked(cli: Cli, tmp_path: Path) -> list[str]:
-    added = _add(cli, "Design", "100.00", "-c", "Services", "--billable")
+    assert cli("clients", "add", "Acme").exit_code == 0
+    added = _add(cli, "Design", "100.00", "-c", "Services", "--billable", "--client", "Acme")
     assert cli("invoice", str(added["id"]), "--ref", "INV-1").exit_code == 0
     return ["delete", str(added["id"]), "--json"]
 
 
 def _conflict(cli: Cli, tmp_path: Path) -> list[str]:
-    added = _add(cli, "Design", "100.00", "-c", "Services", "--billable")
+    assert cli("clients", "add", "Acme").exit_code == 0
+    added = _add(cli, "Design", "100.00", "-c", "Services", "--billable", "--client", "Acme")
     assert cli("invoice", str(added["id"]), "--ref", "INV-1").exit_code == 0
     return ["invoice", str(added["id"]), "--ref", "INV-2", "--json"]
 

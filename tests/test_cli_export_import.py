@@ -774,8 +774,8 @@ def test_ledger_export_loads_in_ledger_and_balances(
         balances = _ledger_flat_balances(flat.stdout)
         _check_balances(balances, awkward, account)
         home = {"JPY": Decimal(15000), "EUR": Decimal("199.99")}
-        assert balances["Expenses:Home office"] == home
-        assert balances["Expenses:Café Équipement"] == {"BHD": Decimal("1.234")}
+        assert balances["Expenses:Home-office"] == home
+        assert balances["Expenses:Café-Équipement"] == {"BHD": Decimal("1.234")}
 
 
 def test_ledger_export_carries_tags_and_uids(

@@ -16,6 +16,11 @@ def _show(cli: Cli, expense_id: int | str) -> dict[str, Any]:
 
 
 def _billable(cli: Cli, *args: str) -> int:
+    """A billable expense; of client Billed unless a client or project is given (an invoice
+    always goes to a client)."""
+    if not {"--client", "-p", "--project"} & set(args):
+        cli("clients", "add", "Billed")  # once; later calls find it
+        args = (*args, "--client", "Billed")
     data = ok(cli, "add", "Hosting", "20.00", "-c", "Software", "--billable", *args)
     return int(data["id"])
 
@@ -283,7 +288,9 @@ def test_locked_amount_through_a_category_change(cli: Cli, invoiced: int) -> Non
 
 def test_locked_units(cli: Cli) -> None:
     ok(cli, "categories", "add", "Mileage", "--unit", "km", "--unit-price", "0.58")
-    expense = ok(cli, "add", "Drive", "-c", "Mileage", "--units", "100", "--billable")["id"]
+    ok(cli, "clients", "add", "Acme")
+    expense = ok(cli, "add", "Drive", "-c", "Mileage", "--units", "100", "--billable",
+                 "--client", "Acme")["id"]  # fmt: skip
     ok(cli, "invoice", str(expense))
 
     _assert_locked(cli, expense, "units", "edit", str(expense), "--units", "120")

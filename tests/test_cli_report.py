@@ -20,7 +20,9 @@ def _add(cli: Cli, *args: str) -> dict[str, Any]:
 def _report(cli: Cli, *args: str) -> list[dict[str, Any]]:
     result = cli("report", *args, "--json")
     assert result.exit_code == 0, result.stderr
-    assert set(result.json) == {"data"}
+    assert set(result.json) == {"data", "totals"}
+    for total in result.json["totals"]:
+        assert set(total) == {"currency", "count", "total"}
     rows: list[dict[str, Any]] = result.data
     for row in rows:
         assert set(row) == {"group", "currency", "count", "total"}

@@ -347,7 +347,11 @@ def test_tagging_an_unknown_expense_is_not_found(cli: Cli) -> None:
 
 
 def test_tags_are_not_locked_by_invoicing(cli: Cli) -> None:
-    expense_id = int(_add(cli, "Hosting", "20.00", "-c", "Software", "--billable", "-t", "a")["id"])
+    assert cli("clients", "add", "Acme").exit_code == 0
+    added = _add(
+        cli, "Hosting", "20.00", "-c", "Software", "--billable", "--client", "Acme", "-t", "a"
+    )
+    expense_id = int(added["id"])
     invoiced = cli("invoice", str(expense_id), "--ref", "INV-1", "--json")
     assert invoiced.exit_code == 0, invoiced.stderr
 

@@ -148,14 +148,48 @@ def test_relative_words_that_leave_the_range_are_errors() -> None:
         ("March 5, 2025", date(2025, 3, 5)),
         ("Mar 5 2025", date(2025, 3, 5)),
         ("5-Mar-2025", date(2025, 3, 5)),
-        ("31/12/2025", date(2025, 12, 31)),  # 31 can only be the day
-        ("12/31/2025", date(2025, 12, 31)),
+        ("2025/12/31", date(2025, 12, 31)),  # a four-digit first field is always y-m-d
+        ("2025.03.05", date(2025, 3, 5)),
     ],
 )
 def test_unambiguous_written_dates_parse_under_every_order(
     text: str, expected: date, order: DateOrder
 ) -> None:
     assert parse_date(text, order, TODAY) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        ("03/04/2025", DateOrder.DMY, date(2025, 4, 3)),
+        ("03/04/2025", DateOrder.MDY, date(2025, 3, 4)),
+        ("13/04/2025", DateOrder.DMY, date(2025, 4, 13)),
+        ("04/13/2025", DateOrder.MDY, date(2025, 4, 13)),
+        ("3.4.25", DateOrder.DMY, date(2025, 4, 3)),
+        ("31-12-1999", DateOrder.DMY, date(1999, 12, 31)),
+    ],
+)
+def test_numeric_dates_read_by_the_date_order_alone(
+    text: str, order: DateOrder, expected: date
+) -> None:
+    assert parse_date(text, order, TODAY) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("13/04/2025", DateOrder.MDY),  # never re-read day-first because 13 is no month
+        ("13/04/2025", DateOrder.YMD),
+        ("03/04/2025", DateOrder.YMD),
+        ("04/13/2025", DateOrder.DMY),
+        ("31/12/2025", DateOrder.MDY),
+    ],
+)
+def test_a_numeric_date_that_does_not_fit_the_order_is_an_error(
+    text: str, order: DateOrder
+) -> None:
+    with pytest.raises(InvalidValue, match="date_order"):
+        parse_date(text, order, TODAY)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
+from expense_cli.cli.render import escape_controls
 from tests.conftest import Cli, Result
 
 STRESS = os.environ.get("EXPENSE_STRESS") == "1"
@@ -210,6 +211,11 @@ def _bad_chars(value: str, *, allow: str = "") -> list[str]:
     ]
 
 
+def _invisible(value: str) -> list[str]:
+    """Format characters (U+200B, U+FEFF, U+00AD, …) and line/paragraph separators."""
+    return [c for c in value if unicodedata.category(c) in {"Cf", "Zl", "Zp"}]
+
+
 # Text columns and what each may hold besides printable text (rule 17: notes alone keep
 # newlines and tabs).
 STORED_TEXT = (
@@ -247,6 +253,10 @@ def _assert_clean(result: Result, args: Sequence[str]) -> None:
         assert "\x1b" not in result.stderr, (shown, result.stderr[:300])
     if _output_format(args) == "table" and result.exit_code == 0:
         assert not _bad_chars(result.stdout, allow="\n"), (shown, result.stdout[:300])
+    # §10.1 item 25: machine formats escape controls; only CSV notes keep lines and tabs.
+    if result.exit_code == 0 and "-q" not in args:
+        allow = "\n\t" if _output_format(args) in {"csv", "tsv"} else "\n"
+        assert not _bad_chars(result.stdout, allow=allow), (shown, ascii(result.stdout[:300]))
 
 
 class Watch:
@@ -280,6 +290,8 @@ class Watch:
             for (value,) in self.conn.execute(f"SELECT {column} FROM {table}"):
                 if isinstance(value, str):
                     assert not _bad_chars(value, allow=allow), (table, column, value[:80])
+                    if column in {"name", "tag"}:  # §10.1 item 24: nothing hidden in names
+                        assert not _invisible(value), (table, column, ascii(value[:80]))
         check = self.cli("db", "check")
         assert check.exit_code == 0, (check.stdout, check.stderr)
 
@@ -429,8 +441,9 @@ def test_valid_but_hostile_text_is_stored_and_shown_literally(
     assert data["custom_category"] == label.strip()
     assert data["notes"] == (notes.strip() or None if notes is not None else None)
     shown = _ok(watch.cli("show", str(data["id"])))
-    assert data["description"] in shown.stdout
-    assert data["custom_category"] in shown.stdout
+    # Tables show invisible characters (a zero-width joiner too) escaped: §10.1 item 24.
+    assert escape_controls(data["description"]) in shown.stdout
+    assert escape_controls(data["custom_category"]) in shown.stdout
     found = _ok(watch.cli("list", "--json", "--all", f"--search={data['description']}"))
     assert data["id"] in [e["id"] for e in found.data]
 

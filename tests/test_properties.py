@@ -158,8 +158,8 @@ def test_iso_timestamps_keep_date_and_time_as_written(
 # --- tags -------------------------------------------------------------------------------
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-tag_chars = st.characters(
-    blacklist_categories=("Cc", "Cs"),
+tag_chars = st.characters(  # no controls (rule 17), no invisible characters (§10.1 item 24)
+    blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp"),
     blacklist_characters=",;" + BIDI,
 )
 raw_tags = st.text(alphabet=tag_chars, min_size=1, max_size=55).filter(

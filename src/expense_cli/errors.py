@@ -1,7 +1,8 @@
 """The one error hierarchy of `expense`.
 
-Every layer raises these (the store raises `DatabaseUnavailableError`, the domain the
-rest); `cli.errors` is the single place that maps them to exit codes and messages.
+Every layer raises these (the store raises `DatabaseUnavailableError`, and `UsageError`
+for an output path it refuses; the domain the rest); `cli.errors` is the single place
+that maps them to exit codes and messages.
 A leaf module, so importing it from any layer keeps the cli → domain → store direction.
 """
 
@@ -60,3 +61,15 @@ class DatabaseUnavailableError(ExpenseError):
     """Busy past the timeout, read-only, corrupt, or from a newer version (exit 6)."""
 
     code = "database_unavailable"
+
+
+class DamagedBookError(DatabaseUnavailableError):
+    """The file is not an SQLite database or has a damaged page (exit 6); `db check` lists
+    it as a problem instead (exit 4) when the file could be opened at all."""
+
+
+class OutputFailedError(DatabaseUnavailableError):
+    """An output file (export, backup) could not be written: a full disk, a read-only or
+    unwritable folder, an I/O error (exit 6); the old file is kept."""
+
+    code = "output_failed"

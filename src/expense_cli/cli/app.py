@@ -6,7 +6,9 @@ run (signatures, type hints, parameters: most of the start-up time), so `main()`
 only the command being run; `--help`, completion and unknown names get the whole tree.
 """
 
+import codecs
 import importlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -39,7 +41,7 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
+        str | None,  # text, not Path: Path("") is ".", and `--db ''` must be refused
         typer.Option("--db", help="Book file (default: $EXPENSE_DB, else the user data dir).",
                      show_default=False),
     ] = None,
@@ -50,7 +52,9 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:  # fmt: skip
-    ctx.obj = AppState(db=db, debug=debug)
+    if db == "":
+        raise typer.BadParameter("the book path is empty", param_hint="'--db'")
+    ctx.obj = AppState(db=None if db is None else Path(db), debug=debug)
 
 
 def build_app(only: str | None = None) -> AppTyper:
@@ -97,5 +101,31 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def _usable_streams() -> None:
+    """A closed stderr (`2>&-`) gets /dev/null, so no message can change an exit code and
+    no file the command opens lands on descriptor 2; stdout and stderr write UTF-8 whatever
+    the locale says (`PYTHONIOENCODING=latin-1` could not print `€`)."""
+    try:
+        os.fstat(2)
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != 2:
+            os.dup2(devnull, 2)
+            os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(encoding="utf-8")
+
+
 def main() -> None:
-    build_app(invoked_command(sys.argv[1:]))(prog_name="expense")
+    _usable_streams()
+    try:
+        build_app(invoked_command(sys.argv[1:]))(prog_name="expense")
+    except SystemExit as exc:
+        # Click and Rich exit 1 when the reader of their output leaves early (EPIPE while
+        # printing help or a table): `expense --help | head -1` is no failure (§10.1 item 9).
+        if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
+            raise SystemExit(0) from None
+        raise

@@ -42,11 +42,15 @@ def config(
 ) -> None:
     """Show or change the book's settings.
 
-    Example: expense config default_currency EUR
+    Keys: default_currency (ISO 4217 code for expenses without a client, and the default
+    of new clients; default USD); date_order (ymd, dmy or mdy: how a numeric date such as
+    03/04/2025 is read; default ymd).
+
+    Example: expense config date_order dmy
     """
     if key is not None:
         use.check_key(key)
-    store = open_store(ctx)
+    store = open_store(ctx, create=value is not None)  # showing settings creates nothing
     settings = (
         use.set_setting(store, key, value)
         if key is not None and value is not None
@@ -84,7 +88,7 @@ def check(
 
     Example: expense db check
     """
-    counts = maintenance.check(open_store(ctx.find_root()))
+    counts = maintenance.check(open_store(ctx.find_root(), create=False))
     if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope({"ok": True, **counts}))
     else:
@@ -118,16 +122,26 @@ def demo(
         Path | None, typer.Option("--db", help="Book to fill (default: the usual book).")
     ] = None,
 ) -> None:
-    """Fill a new, empty book with a year of sample expenses, then show list and report.
+    """Show a year of sample expenses in a demo book, then list and report it.
+
+    Without --db the demo book is `demo.db` in the data directory, recreated each time
+    (its path is printed on stderr); your own book is never touched. With --db, a new,
+    empty book at that path is filled.
 
     Example: expense demo --db /tmp/demo.db
     """
     from datetime import date
 
-    from expense_cli.cli.context import AppState
+    from expense_cli.cli.context import AppState, default_db_path
 
-    if db_file is not None:
-        ctx.find_root().obj = AppState(db=db_file, debug=getattr(ctx.obj, "debug", False))
+    root = ctx.find_root()
+    debug = getattr(root.obj, "debug", False)
+    db_file = db_file or getattr(root.obj, "db", None)
+    if db_file is None:
+        db_file = default_db_path().with_name("demo.db")
+        demo_book.discard(db_file)
+        render.stderr_line(f"demo book: {db_file} (recreated each time; your book is untouched)")
+    root.obj = AppState(db=db_file, debug=debug)
     store = open_store(ctx.find_root())
     with render.progress("Filling the demo book", 12) as advance:
         added = demo_book.fill(store, date.today(), advance)

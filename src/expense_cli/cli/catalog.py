@@ -1,20 +1,21 @@
 """`categories`, `clients` and `projects`: the book's catalogue."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
-from expense_cli.cli.formats import RecordFormat
+from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import FormatOpt, JsonOpt, _complete
+from expense_cli.cli.options import FormatOpt, JsonOpt, QuietOpt, _complete
 from expense_cli.domain.enums import Approval, Reimbursement
 
 if TYPE_CHECKING:
     from expense_cli.domain.models import Category, Client, Project
 
 output = lazy("expense_cli.cli.output")
+render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.catalog")
 
 categories = AppTyper()
@@ -52,9 +53,29 @@ CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="ISO 4217 co
 
 
 def _category_row(c: "Category") -> list[object]:
-    unit = f"{c.unit_price} per {c.unit_name}" if c.unit_name else ""
+    unit = f"{c.unit_price} {c.unit_currency} per {c.unit_name}" if c.unit_name else ""
+    last = c.unit_prices[-1] if c.unit_prices else None
+    if last is not None and last.price != c.unit_price:  # a price dated later than today
+        unit += f" ({last.to_json()['price']} from {last.starts.isoformat()})"
     return [c.id, c.name, c.basis.value, unit, c.default_approval.value,
             c.default_reimbursement.value, "yes" if c.archived else ""]  # fmt: skip
+
+
+def _cell(value: Any) -> Any:
+    """A record field for the table: a category's dated prices on one line."""
+    if isinstance(value, list):
+        return "; ".join(f"{p['price']} from {p['from']}" for p in value)
+    return render.plain(value)
+
+
+def _show(item: Any, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
+    """A created or changed record; `-q` prints only its id."""
+    if quiet:
+        print(item.id)
+    elif chosen(fmt, as_json) == "json":
+        output.record(item, fmt, as_json)
+    else:
+        render.record_table([(k, _cell(v)) for k, v in item.to_json().items()])
 
 
 def _client_row(c: "Client") -> list[object]:
@@ -76,13 +97,13 @@ def register(app: typer.Typer, only: str | None = None) -> None:
 def categories_list(
     ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
 ) -> None:
-    """List categories (`categories add|edit|archive|delete` change them).
+    """List categories (`categories add|edit|archive|unarchive|delete` change them).
 
     Example: expense categories --json
     """
     if ctx.invoked_subcommand is None:
         headers = ["ID", "Name", "Basis", "Unit price", "Approval", "Reimbursement", "Archived"]
-        categories = use.list_categories(open_store(ctx))
+        categories = use.list_categories(open_store(ctx, create=False))
         output.records(categories, fmt, as_json, headers, _category_row, right=[0])
 
 
@@ -94,20 +115,31 @@ def categories_add(
         str | None, typer.Option("--unit", help="Unit name: makes it unit-based.")
     ] = None,
     unit_price: Annotated[str | None, typer.Option("--unit-price", help="Price per unit.")] = None,
+    unit_currency: Annotated[
+        str | None,
+        typer.Option(
+            "--unit-currency",
+            help="Currency of the unit price (default: the book's); only expenses in it "
+            "can use the category.",
+        ),
+    ] = None,
     approval: ApprovalDefault = None,
     reimbursement: ReimbursementDefault = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Add a category, amount-based or unit-based.
+    """Add a category, amount-based or unit-based. A unit price has one currency and
+    covers every date until `categories edit --unit-price P --from DATE` dates a new one.
 
-    Example: expense categories add Mileage --unit km --unit-price 0.58
+    Example: expense categories add Mileage --unit km --unit-price 0.58 --unit-currency EUR
     """
     created = use.add_category(
         open_store(ctx), name, unit, unit_price,
         approval or Approval.APPROVED, reimbursement or Reimbursement.NOT_REIMBURSABLE,
+        unit_currency,
     )  # fmt: skip
-    output.record(created, fmt, as_json)
+    _show(created, fmt, as_json, quiet)
 
 
 @categories.command("edit")
@@ -116,19 +148,33 @@ def categories_edit(
     ref: CategoryRef,
     name: NewName = None,
     unit_price: Annotated[
-        str | None, typer.Option("--unit-price", help="New price per unit.")
+        str | None,
+        typer.Option("--unit-price", help="New price per unit, from --from (default today)."),
+    ] = None,
+    starts: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First date the new unit price applies to (read like -d); expenses dated "
+            "earlier keep the earlier price.",
+        ),
     ] = None,
     approval: ApprovalDefault = None,
     reimbursement: ReimbursementDefault = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Rename a category or change its unit price or defaults.
+    """Rename a category or change its defaults, or date a new unit price: expenses dated
+    on or after --from are priced with it (existing ones keep their price until their
+    units or date are edited).
 
-    Example: expense categories edit Mileage --unit-price 0.62
+    Example: expense categories edit Mileage --unit-price 0.62 --from 2026-01-01
     """
-    changed = use.edit_category(open_store(ctx), ref, name, unit_price, approval, reimbursement)
-    output.record(changed, fmt, as_json)
+    changed = use.edit_category(
+        open_store(ctx), ref, name, unit_price, approval, reimbursement, starts
+    )
+    _show(changed, fmt, as_json, quiet)
 
 
 @categories.command("archive")
@@ -137,12 +183,28 @@ def categories_archive(
     ref: CategoryRef,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Archive a category: it stays on its expenses but takes no new ones.
 
     Example: expense categories archive Rent
     """
-    output.record(use.archive_category(open_store(ctx), ref), fmt, as_json)
+    _show(use.archive_category(open_store(ctx), ref), fmt, as_json, quiet)
+
+
+@categories.command("unarchive")
+def categories_unarchive(
+    ctx: typer.Context,
+    ref: CategoryRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Unarchive a category: it takes new expenses again (a live one stays as it is).
+
+    Example: expense categories unarchive Rent
+    """
+    _show(use.unarchive_category(open_store(ctx), ref), fmt, as_json, quiet)
 
 
 @categories.command("delete")
@@ -151,12 +213,13 @@ def categories_delete(
     ref: CategoryRef,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Delete a category that no expense (deleted ones included) uses.
 
     Example: expense categories delete Salaries
     """
-    output.record(use.delete_category(open_store(ctx), ref), fmt, as_json)
+    _show(use.delete_category(open_store(ctx), ref), fmt, as_json, quiet)
 
 
 # clients ------------------------------------------------------------------------------
@@ -164,12 +227,12 @@ def categories_delete(
 def clients_list(
     ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
 ) -> None:
-    """List clients (`clients add|edit|archive` change them).
+    """List clients (`clients add|edit|archive|unarchive` change them).
 
     Example: expense clients --json
     """
     if ctx.invoked_subcommand is None:
-        output.records(use.list_clients(open_store(ctx)), fmt, as_json,
+        output.records(use.list_clients(open_store(ctx, create=False)), fmt, as_json,
                        ["ID", "Name", "Currency", "Archived"], _client_row, right=[0])  # fmt: skip
 
 
@@ -180,12 +243,13 @@ def clients_add(
     currency: CurrencyOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Add a client; its currency (default: the book's) is fixed once it has expenses.
 
     Example: expense clients add "Acme GmbH" --currency EUR
     """
-    output.record(use.add_client(open_store(ctx), name, currency), fmt, as_json)
+    _show(use.add_client(open_store(ctx), name, currency), fmt, as_json, quiet)
 
 
 @clients.command("edit")
@@ -196,12 +260,13 @@ def clients_edit(
     currency: CurrencyOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Rename a client, or change its currency while it has no expenses.
 
     Example: expense clients edit Acme --name "Acme Inc"
     """
-    output.record(use.edit_client(open_store(ctx), ref, name, currency), fmt, as_json)
+    _show(use.edit_client(open_store(ctx), ref, name, currency), fmt, as_json, quiet)
 
 
 @clients.command("archive")
@@ -210,12 +275,28 @@ def clients_archive(
     ref: ClientRef,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Archive a client: it stays on its expenses but takes no new ones.
 
     Example: expense clients archive Acme
     """
-    output.record(use.archive_client(open_store(ctx), ref), fmt, as_json)
+    _show(use.archive_client(open_store(ctx), ref), fmt, as_json, quiet)
+
+
+@clients.command("unarchive")
+def clients_unarchive(
+    ctx: typer.Context,
+    ref: ClientRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Unarchive a client: it takes new expenses again (a live one stays as it is).
+
+    Example: expense clients unarchive Acme
+    """
+    _show(use.unarchive_client(open_store(ctx), ref), fmt, as_json, quiet)
 
 
 # projects -----------------------------------------------------------------------------
@@ -223,12 +304,12 @@ def clients_archive(
 def projects_list(
     ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
 ) -> None:
-    """List projects (`projects add|edit|archive` change them).
+    """List projects (`projects add|edit|archive|unarchive` change them).
 
     Example: expense projects --json
     """
     if ctx.invoked_subcommand is None:
-        output.records(use.list_projects(open_store(ctx)), fmt, as_json,
+        output.records(use.list_projects(open_store(ctx, create=False)), fmt, as_json,
                        ["ID", "Name", "Client", "Archived"], _project_row, right=[0])  # fmt: skip
 
 
@@ -241,12 +322,13 @@ def projects_add(
     ],
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Add a project for a client.
 
     Example: expense projects add Website --client Acme
     """
-    output.record(use.add_project(open_store(ctx), name, client), fmt, as_json)
+    _show(use.add_project(open_store(ctx), name, client), fmt, as_json, quiet)
 
 
 @projects.command("edit")
@@ -256,12 +338,13 @@ def projects_edit(
     name: NewName = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Rename a project.
 
     Example: expense projects edit Website --name "Website relaunch"
     """
-    output.record(use.edit_project(open_store(ctx), ref, name), fmt, as_json)
+    _show(use.edit_project(open_store(ctx), ref, name), fmt, as_json, quiet)
 
 
 @projects.command("archive")
@@ -270,9 +353,25 @@ def projects_archive(
     ref: ProjectRef,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Archive a project: it stays on its expenses but takes no new ones.
 
     Example: expense projects archive Website
     """
-    output.record(use.archive_project(open_store(ctx), ref), fmt, as_json)
+    _show(use.archive_project(open_store(ctx), ref), fmt, as_json, quiet)
+
+
+@projects.command("unarchive")
+def projects_unarchive(
+    ctx: typer.Context,
+    ref: ProjectRef,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Unarchive a project: it takes new expenses again (while its client is live).
+
+    Example: expense projects unarchive Website
+    """
+    _show(use.unarchive_project(open_store(ctx), ref), fmt, as_json, quiet)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from expense_cli.errors import UsageError
+
 if TYPE_CHECKING:
     from expense_cli.store import Store
 
@@ -38,16 +40,28 @@ def db_path(ctx: Ctx) -> Path:
     """`--db`, else `$EXPENSE_DB`, else the per-user data directory."""
     state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
     if state.db is not None:
-        return state.db.expanduser()
+        return _expanded(state.db)
     if os.environ.get(ENV_DB):
-        return Path(os.environ[ENV_DB]).expanduser()
+        return _expanded(Path(os.environ[ENV_DB]))
     return default_db_path()
 
 
-def open_store(ctx: Ctx) -> Store:
-    """The book for this command, closed when the command ends."""
+def _expanded(path: Path) -> Path:
+    """`~/x.db` and `~user/x.db`; a home that cannot be found is a usage error (exit 2)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise UsageError(
+            f"cannot use the book path {path}: the home folder of {path.parts[0]!r} is unknown"
+        ) from None
+
+
+def open_store(ctx: Ctx, *, create: bool = True) -> Store:
+    """The book for this command, closed when the command ends. Commands that only read
+    pass `create=False`: a book that does not exist is then not created (nor its folder),
+    and they see an empty one."""
     from expense_cli.domain.book import open_book
 
-    store = open_book(db_path(ctx))
+    store = open_book(db_path(ctx), create=create)
     ctx.call_on_close(store.close)
     return store

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
 from enum import IntEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -47,6 +47,9 @@ def exit_code(error: ExpenseError) -> ExitCode:
     return next((code for kind, code in _EXIT_CODES if isinstance(error, kind)), ExitCode.INTERNAL)
 
 
+SHOWN = 20  # field lines in a human error message
+
+
 def _printable(value: str) -> str:
     """Messages echo user input: never let it reach the terminal as control characters."""
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in value)
@@ -61,11 +64,27 @@ def report(error: ExpenseError, *, as_json: bool) -> None:
     """Human mode: `Error: …` and one line per field; JSON mode: the error envelope."""
     if as_json:
         envelope = {"error": {"code": error.code, "message": error.message, "fields": error.fields}}
-        sys.stderr.write(json.dumps(envelope, ensure_ascii=False) + "\n")
+        from expense_cli.cli.render import dumps  # only on this path: keeps start-up lean
+
+        _say(dumps(envelope) + "\n")
         return
     lines = [f"Error: {_printable(error.message)}"]
-    lines += [f"  {_field(name)}: {_printable(message)}" for name, message in error.fields.items()]
-    sys.stderr.write("\n".join(lines) + "\n")
+    fields = list(error.fields.items())
+    # A 100,000-row import can fail on every row: people read the first few, JSON has all.
+    lines += [f"  {_field(name)}: {_printable(message)}" for name, message in fields[:SHOWN]]
+    if len(fields) > SHOWN:
+        lines.append(f"  … and {len(fields) - SHOWN} more (--json lists them all)")
+    _say("\n".join(lines) + "\n")
+
+
+def _say(text: str) -> None:
+    """Write to stderr; a closed or broken stderr loses the message but never changes the
+    exit code (SPEC §10.1 item 18)."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # EPIPE/EBADF, closed file, None
+        pass
 
 
 def _wants_json(kwargs: dict[str, Any]) -> bool:
@@ -99,6 +118,10 @@ def translate_errors(command: F) -> F:
             sys.stderr.close()  # `expense list | head`: the reader left; not an error
             raise typer.Exit(ExitCode.OK) from None
         except Exception as exc:
+            unusable = _book_problem(exc, kwargs)
+            if unusable is not None:
+                report(unusable, as_json=_wants_json(kwargs))
+                raise typer.Exit(ExitCode.UNAVAILABLE) from None
             if _debug(kwargs):
                 import traceback  # linecache and tokenize: only with --debug
 
@@ -110,14 +133,42 @@ def translate_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _book_problem(exc: Exception, kwargs: dict[str, Any]) -> ExpenseError | None:
+    """A busy or damaged file met in the middle of reading (a damaged page deep in a list,
+    a report, an export) rather than on opening: exit 6 as it would be on opening."""
+    if type(exc).__module__ != "sqlite3":
+        return None  # not even importing the store for other errors
+    from expense_cli.store.base import is_file_problem, unavailable
+
+    if not is_file_problem(exc):
+        return None
+    return unavailable(exc, _book_path(kwargs))  # type: ignore[arg-type]
+
+
+def _book_path(kwargs: dict[str, Any]) -> Path:
+    from expense_cli.cli.context import db_path
+
+    ctx = kwargs.get("ctx")
+    try:
+        return db_path(ctx.find_root())  # type: ignore[union-attr]
+    except (ExpenseError, AttributeError):  # every command that opens the book has a ctx
+        return Path("(the book)")
+
+
+def _translated(register: Callable[[F], F]) -> Callable[[F], F]:
+    def decorator(func: F) -> F:
+        register(translate_errors(func))
+        return func
+
+    return decorator
+
+
 class AppTyper(typer.Typer):
-    """A Typer whose every command goes through `translate_errors`."""
+    """A Typer whose every command, and every group callback (the listing forms such as
+    `expense clients`), goes through `translate_errors`."""
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
-        register = super().command(*args, **kwargs)
+        return _translated(super().command(*args, **kwargs))
 
-        def decorator(func: F) -> F:
-            register(translate_errors(func))
-            return func
-
-        return decorator
+    def callback(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        return _translated(super().callback(*args, **kwargs))

@@ -1,9 +1,12 @@
 """Commands on single expenses: add, show, edit, delete, restore, tag, attach, detach,
 clone, invoice, uninvoice."""
 
-from typing import Annotated
+import re
+from itertools import islice
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from expense_cli.cli.context import open_store
 from expense_cli.cli.formats import RecordFormat, chosen
@@ -37,16 +40,55 @@ use = lazy("expense_cli.domain.expenses")
 reading = lazy("expense_cli.domain.rows")  # show: no use-case machinery to import
 compose = lazy("expense_cli.domain.compose")
 
-# `add x -5` must reach the amount rule (exit 4), not stop as an unknown option "-5".
-_NEGATIVE_OK = {"ignore_unknown_options": True}
+_NEGATIVE = re.compile(r"-[0-9.]\S*")
+
+
+class SignedAmountCommand(TyperCommand):
+    """`add x -5` must reach the amount rule (exit 4), not stop as the unknown option "-5",
+    while every other unknown option is refused as usual (`add --nots 12` is exit 2, never a
+    description). Arguments that read as negative numbers are moved behind `--`, in order
+    with the other positional arguments; everything else is left to Click's own parser."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # a Click context
+        return super().parse_args(ctx, _negatives_as_arguments(args, _valued(self, ctx)))
+
+
+def _valued(command: TyperCommand, ctx: Any) -> set[str]:
+    """The option spellings that take a value (the next argument is that value)."""
+    return {
+        name
+        for param in command.get_params(ctx)
+        if getattr(param, "param_type_name", "") == "option"
+        and not getattr(param, "is_flag", False)
+        and not getattr(param, "count", False)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+
+
+def _negatives_as_arguments(args: list[str], valued: set[str]) -> list[str]:
+    options: list[str] = []
+    arguments: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            arguments.extend(tokens)
+        elif token in valued:
+            options += [token, *islice(tokens, 1)]  # its value, whatever it looks like
+        elif token.startswith("-") and not _NEGATIVE.fullmatch(token):
+            options.append(token)
+        else:
+            arguments.append(token)
+    if not any(_NEGATIVE.fullmatch(a) for a in arguments):
+        return args
+    return [*options, "--", *arguments]
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
     for command in (add, show, edit, delete, restore, tag, attach, detach, clone, invoice,
                     uninvoice):  # fmt: skip
         if only in (None, command.__name__):
-            settings = _NEGATIVE_OK if command is add else None
-            app.command(context_settings=settings)(command)
+            cls: Any = SignedAmountCommand if command is add else None
+            app.command(cls=cls)(command)
 
 
 def add(
@@ -55,7 +97,13 @@ def add(
         str, typer.Argument(help="What the expense was for.", show_default=False)
     ],
     amount: Annotated[
-        str | None, typer.Argument(help="Amount, e.g. 45.10 (omit for unit-based categories).")
+        str | None,
+        typer.Argument(
+            help="Amount in the expense's currency as a plain decimal with at most the "
+            "currency's minor digits, e.g. 45.10 (JPY 1500); no sign, symbol or thousands "
+            "separator. Omit it for unit-based categories (give --units). A description "
+            "starting with - goes after -- (expense add -c Travel -- '-5% promo' 3).",
+        ),
     ] = None,
     category: CategoryOpt = None,
     units: UnitsOpt = None,
@@ -76,17 +124,22 @@ def add(
 ) -> None:
     """Add an expense.
 
+    AMOUNT is a plain decimal in the expense's currency (its client's, else the book's)
+    with at most the currency's minor digits: 45.10, or 1500 for JPY; no sign, symbol or
+    thousands separator. Leave it out for a unit-based category and give --units. Text
+    that starts with - goes after --: expense add -c Travel -- "-5% promo" 3
+
     Example: expense add "Train to Berlin" 45.10 -c Travel -p Website -t trip
     """
-    if amount is not None and amount.startswith("--"):
-        raise UsageError(f"no such option: {amount}")
     inp = compose.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
     )  # fmt: skip
-    created = use.add_expense(open_store(ctx), inp, idempotency_key=idempotency_key)
-    output.expense(created, fmt, as_json, quiet)
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        created = use.add_expense(store, inp, idempotency_key=idempotency_key)
+        output.expense(created, fmt, as_json, quiet)
 
 
 def show(
@@ -102,7 +155,8 @@ def show(
 
     Example: expense show 59 --json
     """
-    output.expense(reading.get_expense(open_store(ctx), expense_id, deleted=deleted), fmt, as_json)
+    store = open_store(ctx, create=False)
+    output.expense(reading.get_expense(store, expense_id, deleted=deleted), fmt, as_json)
 
 
 def edit(
@@ -134,7 +188,9 @@ def edit(
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement,
     )  # fmt: skip
-    output.expense(use.edit_expense(open_store(ctx), expense_id, inp), fmt, as_json, quiet)
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        output.expense(use.edit_expense(store, expense_id, inp), fmt, as_json, quiet)
 
 
 def delete(
@@ -149,9 +205,10 @@ def delete(
 
     Example: expense delete 59 60
     """
-    output.expenses(
-        use.delete_expenses(open_store(ctx), expense_ids, force=force), fmt, as_json, quiet
-    )
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        deleted = use.delete_expenses(store, expense_ids, force=force)
+        output.expenses(deleted, fmt, as_json, quiet)
 
 
 def restore(
@@ -165,7 +222,9 @@ def restore(
 
     Example: expense restore 59
     """
-    output.expenses(use.restore_expenses(open_store(ctx), expense_ids), fmt, as_json, quiet)
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        output.expenses(use.restore_expenses(store, expense_ids), fmt, as_json, quiet)
 
 
 def tag(
@@ -180,6 +239,7 @@ def tag(
     remove: Annotated[
         list[str] | None, typer.Option("--remove", help="Tag to remove (repeatable).")
     ] = None,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
@@ -198,10 +258,11 @@ def tag(
             print("\n".join(render.escape_controls(t) for t in record.tags))
         return
     replace = [] if clear else (tags or None)
-    changed = use.tag_expense(
-        store, expense_id, replace=replace, add=add or (), remove=remove or ()
-    )
-    output.expense(changed, fmt, as_json)
+    with use.transaction(store), output.delivered():
+        changed = use.tag_expense(
+            store, expense_id, replace=replace, add=add or (), remove=remove or ()
+        )
+        output.expense(changed, fmt, as_json, quiet)
 
 
 def attach(
@@ -209,6 +270,7 @@ def attach(
     expense_id: IdArg,
     project: ProjectOpt = None,
     client: ClientOpt = None,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
@@ -217,12 +279,15 @@ def attach(
     Example: expense attach 59 -p Website
     """
     store = open_store(ctx)
-    output.expense(use.attach(store, expense_id, client=client, project=project), fmt, as_json)
+    with use.transaction(store), output.delivered():
+        changed = use.attach(store, expense_id, client=client, project=project)
+        output.expense(changed, fmt, as_json, quiet)
 
 
 def detach(
     ctx: typer.Context,
     expense_id: IdArg,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
@@ -230,7 +295,9 @@ def detach(
 
     Example: expense detach 59
     """
-    output.expense(use.detach(open_store(ctx), expense_id), fmt, as_json)
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        output.expense(use.detach(store, expense_id), fmt, as_json, quiet)
 
 
 def clone(
@@ -261,8 +328,9 @@ def clone(
         label=label, client=client, project=project, billable=billable,
     )  # fmt: skip
     store = open_store(ctx)
-    created = use.clone_expense(store, expense_id, inp, idempotency_key=idempotency_key)
-    output.expense(created, fmt, as_json, quiet)
+    with use.transaction(store), output.delivered():
+        created = use.clone_expense(store, expense_id, inp, idempotency_key=idempotency_key)
+        output.expense(created, fmt, as_json, quiet)
 
 
 def invoice(
@@ -277,7 +345,9 @@ def invoice(
 
     Example: expense invoice 59 60 --ref INV-2026-011
     """
-    output.expenses(use.invoice(open_store(ctx), expense_ids, ref=ref), fmt, as_json, quiet)
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        output.expenses(use.invoice(store, expense_ids, ref=ref), fmt, as_json, quiet)
 
 
 def uninvoice(
@@ -291,4 +361,6 @@ def uninvoice(
 
     Example: expense uninvoice 59
     """
-    output.expenses(use.uninvoice(open_store(ctx), expense_ids), fmt, as_json, quiet)
+    store = open_store(ctx)
+    with use.transaction(store), output.delivered():
+        output.expenses(use.uninvoice(store, expense_ids), fmt, as_json, quiet)

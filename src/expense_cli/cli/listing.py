@@ -118,6 +118,9 @@ AllTagsFilter = Annotated[
 CurrencyFilter = Annotated[
     str | None, typer.Option("--currency", rich_help_panel=FILTERS, help="ISO 4217 code.")
 ]
+RefFilter = Annotated[
+    str | None, typer.Option("--ref", rich_help_panel=FILTERS, help="Invoice reference.")
+]
 DeletedFilter = Annotated[
     bool, typer.Option("--deleted", rich_help_panel=FILTERS, help="Only deleted expenses.")
 ]
@@ -143,6 +146,7 @@ def _filter_options(
     all_tags: AllTagsFilter = False,
     currency: CurrencyFilter = None,
     deleted: DeletedFilter = False,
+    ref: RefFilter = None,
 ) -> "Filters":
     """The list filters of SPEC §3, declared once for `list`, `report` and `export`."""
     filters: Filters = use.Filters(
@@ -151,7 +155,7 @@ def _filter_options(
         reimbursement=reimbursement and reimbursement.value, min_amount=min_amount,
         max_amount=max_amount, date_from=date_from, date_to=date_to, created_from=created_from,
         created_to=created_to, search=search, tags=tuple(tag or ()), all_tags=all_tags,
-        currency=currency, deleted=deleted,
+        currency=currency, deleted=deleted, ref=ref,
     )  # fmt: skip
     return filters
 
@@ -209,7 +213,7 @@ def list_expenses(
 
     paging = use.Paging(sort=sort, limit=limit, cursor=cursor, page=page, all=all_rows)
     use.check_paging(paging)
-    store = open_store(ctx)
+    store = open_store(ctx, create=False)
     kind = chosen(fmt, as_json)
     if all_rows:
         _stream(use.iter_all(store, filters, sort), kind, quiet)
@@ -229,7 +233,26 @@ def _stream(expenses: "Iterator[Expense]", kind: str, quiet: bool) -> None:
     elif kind in ("csv", "tsv"):
         render.write_delimited(expenses, tsv=kind == "tsv")
     else:
-        render.expense_table(list(expenses))
+        render.expense_table_stream(expenses)
+
+
+def _next_page_command(cursor: str) -> str:
+    """The command line that was run, its --cursor replaced by the next page's."""
+    import shlex
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:] if Path(sys.argv[0]).name == "expense" else ["list", "…"]
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip or arg.startswith("--cursor="):
+            skip = False
+        elif arg == "--cursor":
+            skip = True
+        else:
+            kept.append(arg)
+    return shlex.join(["expense", *kept, "--cursor", cursor]).replace("'…'", "…")
 
 
 def _page(result: "Page", kind: str, quiet: bool) -> None:
@@ -239,6 +262,11 @@ def _page(result: "Page", kind: str, quiet: bool) -> None:
             pagination["page"] = result.page
         render.write_json_list(result.expenses, pagination)
         return
-    _stream(iter(result.expenses), kind, quiet)
+    if kind == "table" and not quiet:
+        render.expense_table(result.expenses, page_only=result.next_cursor is not None)
+    else:
+        _stream(iter(result.expenses), kind, quiet)
     if result.next_cursor:
         render.stderr_line(f"next_cursor: {result.next_cursor}")
+        if kind == "table" and not quiet:
+            render.stderr_line(f"next page: {_next_page_command(result.next_cursor)}")

@@ -1,5 +1,6 @@
 """Options shared by several commands, as `Annotated` aliases, and name completion."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -29,12 +30,38 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
             store = open_book(path)
         except Exception:
             return []
+        typed = incomplete.casefold()
         try:
-            return [n for n in names(store, kind) if n.casefold().startswith(incomplete.casefold())]
+            found = [n for n in names(store, kind) if n.casefold().startswith(typed)]
         finally:
             store.close()
+        if not _bash():
+            return list(dict.fromkeys(found))
+        return list(dict.fromkeys(_for_bash(n, incomplete) for n in found))
 
     return complete
+
+
+def _bash() -> bool:
+    return any(
+        k.startswith("_") and k.endswith("_COMPLETE") and v.endswith("bash")
+        for k, v in os.environ.items()
+    )
+
+
+def _bash_word(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "@%+=:,./-_" else "\\" + c for c in text)
+
+
+def _for_bash(name: str, typed: str) -> str:
+    """Bash inserts a completion as written: `Globex Inc` must arrive as one word and
+    `Büro & Co` must not start a background job, so specials are backslash-escaped (zsh and
+    fish quote what they insert). Typer keeps only values starting with the typed text, so
+    a name matched case-insensitively keeps the user's spelling of the typed part."""
+    word = _bash_word(name)
+    if word.startswith(typed) or _bash_word(typed) != typed:
+        return word
+    return typed + _bash_word(name[len(typed) :])
 
 
 FormatOpt = Annotated[
@@ -74,7 +101,12 @@ UnitsOpt = Annotated[
 ]
 DateOpt = Annotated[
     str | None,
-    typer.Option("--date", "-d", help="YYYY-MM-DD, today, yesterday, or an ISO timestamp."),
+    typer.Option(
+        "--date",
+        "-d",
+        help="YYYY-MM-DD, today, yesterday, tomorrow or an ISO timestamp; other numeric "
+        "dates (03/04/2025) read by `expense config date_order` (ymd, dmy or mdy).",
+    ),
 ]
 TimeOpt = Annotated[str | None, typer.Option("--time", help='Time as HH:MM ("" clears).')]
 LabelOpt = Annotated[

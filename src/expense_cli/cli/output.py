@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from expense_cli.cli import render
 from expense_cli.cli.formats import chosen
 from expense_cli.domain.models import Expense
+from expense_cli.errors import OutputFailedError
+
+
+@contextmanager
+def delivered() -> Iterator[None]:
+    """Around the output a command prints inside its transaction: stdout written and
+    flushed, or an `OutputFailedError` (exit 6) that rolls the change back. A reader that
+    left early (`| head`) is no failure: the rest of the output goes nowhere."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OutputFailedError("standard output is closed; nothing was changed")
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - stdout from here on
+    except OSError as exc:
+        raise OutputFailedError(
+            f"cannot write the output ({exc.strerror or exc}); nothing was changed"
+        ) from None
 
 
 def expense(record: Expense, fmt: StrEnum, as_json: bool, quiet: bool = False) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -21,17 +24,34 @@ from expense_cli.domain.models import (
     Expense,
     flat_row,
 )
-from expense_cli.domain.text import BIDI_OVERRIDES
+from expense_cli.domain.text import CONTROL_CHARS, CONTROL_CHARS_BUT_LINES
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
     from rich.text import Text
 
 
 # machine formats ---------------------------------------------------------------------
+# json.dumps(ensure_ascii=False) escapes only C0: DEL, C1, bidi controls, line/paragraph
+# separators and lone surrogates would leave raw (SPEC §10.1 item 25). Outside strings
+# JSON text is ASCII, so each such character found is inside a string, where `\uXXXX`
+# means the same character.
+_JSON_RAW = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _unicode_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def dumps(payload: Any) -> str:
+    """JSON with non-ASCII text kept readable and every control character escaped."""
+    return _JSON_RAW.sub(_unicode_escape, json.dumps(payload, ensure_ascii=False))
+
+
 def write_json(payload: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    out.write(dumps(payload) + "\n")
 
 
 def envelope(data: Any, pagination: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -55,10 +75,24 @@ _TEXT_AT = tuple(i for i, column in enumerate(FLAT_COLUMNS) if column not in NUM
 def _cells(row: tuple[Any, ...]) -> list[str]:
     """Flat values as cells: None empty, text cells neutralised (numeric ones never)."""
     cells = ["" if v is None else v if v.__class__ is str else str(v) for v in row]
+    if not "".join(cells).isprintable():  # rare: lines in notes, or a tampered book
+        cells = _escape_cells(cells)
     for i in _TEXT_AT:  # most cells start harmlessly: one set lookup each
         if cells[i][:1] in _RISKY_FIRST:
             cells[i] = neutralise(cells[i])
     return cells
+
+
+_NOTES_AT = FLAT_COLUMNS.index("notes")
+
+
+def _escape_cells(cells: list[str]) -> list[str]:
+    """Control characters and bidi controls as the six characters `\\u001b` (SPEC §10.1
+    item 25); only `notes` keeps its newlines and tabs, which CSV quotes and TSV escapes."""
+    return [
+        (CONTROL_CHARS_BUT_LINES if i == _NOTES_AT else CONTROL_CHARS).sub(_unicode_escape, cell)
+        for i, cell in enumerate(cells)
+    ]
 
 
 def _tsv_escape(value: str) -> str:
@@ -98,7 +132,7 @@ def write_ndjson(expenses: Iterable[Expense], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     count = 0
     for expense in expenses:
-        out.write(json.dumps(expense.to_json(), ensure_ascii=False) + "\n")
+        out.write(dumps(expense.to_json()) + "\n")
         count += 1
     return count
 
@@ -111,24 +145,30 @@ def write_json_list(
     out.write('{"data": [')
     count = 0
     for expense in expenses:
-        out.write((",\n" if count else "\n") + json.dumps(expense.to_json(), ensure_ascii=False))
+        out.write((",\n" if count else "\n") + dumps(expense.to_json()))
         count += 1
     out.write(("\n" if count else "") + '], "pagination": ' + json.dumps(pagination) + "}\n")
     return count
 
 
 # tables ------------------------------------------------------------------------------
+# Shown escaped in tables and messages: controls (Cc), format characters (Cf: bidi controls,
+# U+200B, U+FEFF, U+00AD, …), line/paragraph separators and lone surrogates (§10.1 item 24).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
 def escape_controls(value: str, keep_newlines: bool = False) -> str:
-    """Control characters and bidi overrides shown as escapes, never emitted."""
-    out = []
-    for char in value:
-        if keep_newlines and char == "\n":
-            out.append(char)
-        elif char in BIDI_OVERRIDES or (ord(char) < 32 or 0x7F <= ord(char) <= 0x9F):
-            out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    """Control, bidi and invisible characters shown as escapes, never emitted."""
+    # Every character escaped here is non-printable: ordinary text takes one C-speed pass.
+    if value.isprintable():
+        return value
+    return "".join(_escaped(char, keep_newlines) for char in value)
+
+
+def _escaped(char: str, keep_newlines: bool) -> str:
+    if (keep_newlines and char == "\n") or unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        return char
+    return f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"
 
 
 def text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
@@ -138,41 +178,117 @@ def text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
 
 
 def console(stderr: bool = False) -> Console:
+    """Each stream decides by its own terminal; NO_COLOR means no escape at all (Rich's own
+    no_color keeps bold and dim)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, **plain)  # type: ignore[arg-type]
 
 
 def money(amount: str, currency: str) -> Text:
     return text(f"{amount} {currency}")
 
 
-def expense_table(expenses: Sequence[Expense], totals: bool = True) -> None:
+_EXPENSE_COLUMNS = (("ID", "right"), ("Date", "left"), ("Description", "left"),
+                    ("Category", "left"), ("Client / Project", "left"), ("Amount", "right"),
+                    ("Tags", "left"))  # fmt: skip
+
+
+def _expense_cells(e: Expense) -> list[Text]:
+    category = e.custom_category and f"{e.category.name}: {e.custom_category}"
+    links = " / ".join(r.name for r in (e.client, e.project) if r is not None)
+    return [
+        text(e.id), text(e.date.isoformat()), text(e.description),
+        text(category or e.category.name), text(links), money(str(e.amount), e.currency),
+        text(", ".join(e.tags)),
+    ]  # fmt: skip
+
+
+def _expense_grid(widths: Sequence[int] | None = None, header: bool = True) -> Table:
     from rich.table import Table
 
+    table = Table(show_edge=False, pad_edge=False, expand=False, show_header=header)
+    for index, (name, justify) in enumerate(_EXPENSE_COLUMNS):
+        width = None if widths is None else widths[index]
+        table.add_column(name, justify=justify, width=width, overflow="fold")  # type: ignore[arg-type]
+    return table
+
+
+def _total_rows(table: Table, totals: dict[str, tuple[int, str]], label: str) -> None:
+    table.add_section()
+    for currency, (count, total) in totals.items():
+        table.add_row(
+            text(""), text(""), text(f"{label} ({count})", "bold"), text(""), text(""),
+            text(f"{total} {currency}", "bold"), text(""),
+        )  # fmt: skip
+
+
+def expense_table(
+    expenses: Sequence[Expense], totals: bool = True, page_only: bool = False
+) -> None:
+    """Expenses as a table; the footer totals them per currency ("Page total" when more
+    pages follow, so it is never read as the total of the whole selection)."""
     from expense_cli.domain.reports import totals_by_currency
 
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    for name, justify in (("ID", "right"), ("Date", "left"), ("Description", "left"),
-                          ("Category", "left"), ("Client / Project", "left"),
-                          ("Amount", "right"), ("Tags", "left")):  # fmt: skip
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table = _expense_grid()
     for e in expenses:
-        category = e.custom_category and f"{e.category.name}: {e.custom_category}"
-        links = " / ".join(r.name for r in (e.client, e.project) if r is not None)
-        table.add_row(
-            text(e.id), text(e.date.isoformat()), text(e.description),
-            text(category or e.category.name), text(links), money(str(e.amount), e.currency),
-            text(", ".join(e.tags)),
-        )  # fmt: skip
+        table.add_row(*_expense_cells(e))
     if totals and expenses:
-        table.add_section()
-        for currency, (count, total) in totals_by_currency(expenses).items():
-            table.add_row(
-                text(""), text(""), text(f"Total ({count})", "bold"), text(""), text(""),
-                text(f"{total} {currency}", "bold"), text(""),
-            )  # fmt: skip
+        _total_rows(table, totals_by_currency(expenses), "Page total" if page_only else "Total")
     console().print(table)
+
+
+def expense_table_stream(expenses: Iterable[Expense], batch: int = 100) -> None:
+    """`list --all` as a table that starts at once (§10.1 item 9): the first batch fixes the
+    column widths and later batches reuse them, so the first rows reach a pipe long before
+    a big book has been read to the end. Totals come last, counted on the way."""
+    from itertools import islice
+
+    from expense_cli.domain.money import format_minor
+    from expense_cli.domain.reports import sum_minor
+
+    rows = iter(expenses)
+    chunk = list(islice(rows, batch))
+    if len(chunk) < batch:
+        expense_table(chunk)
+        return
+    out = console()
+    widths = _widths(chunk, out.width)
+    sums: dict[str, tuple[int, int, int]] = {}  # currency → count, minor units, digits
+    header = True
+    while chunk:
+        table = _expense_grid(widths, header)
+        for e in chunk:
+            table.add_row(*_expense_cells(e))
+            count, minor, digits = sums.get(e.currency, (0, 0, 0))
+            sums[e.currency] = (
+                count + 1,
+                *sum_minor([(minor, digits), (e.amount.minor, e.amount.digits)]),
+            )
+        out.print(table)
+        header = False
+        chunk = list(islice(rows, batch))
+    footer = _expense_grid(widths, header=False)
+    totals = {c: (n, format_minor(m, d)) for c, (n, m, d) in sorted(sums.items())}
+    _total_rows(footer, totals, "Total")
+    out.print(footer)
+
+
+def _widths(sample: Sequence[Expense], room: int) -> list[int]:
+    """Column widths that fit `sample` (and the terminal: Description gives way first)."""
+    from rich.cells import cell_len
+
+    widths = [cell_len(name) for name, _ in _EXPENSE_COLUMNS]
+    for e in sample:
+        for index, cell in enumerate(_expense_cells(e)):
+            widths[index] = max(widths[index], cell_len(cell.plain))
+    widths[0] = max(widths[0], 8)  # ids grow as the stream goes on
+    widths[5] = max(widths[5], 16)  # and the total at the end outgrows single amounts
+    excess = sum(widths) + 3 * (len(widths) - 1) - room
+    if excess > 0:
+        widths[2] = max(11, widths[2] - excess)
+    return widths
 
 
 def record_table(rows: Sequence[tuple[str, Any]]) -> None:

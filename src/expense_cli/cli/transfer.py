@@ -1,6 +1,5 @@
 """`report`, `export` and `import`: totals, and data out of and into the book."""
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +21,7 @@ listing = lazy("expense_cli.domain.listing")
 reports = lazy("expense_cli.domain.reports")
 ledger = lazy("expense_cli.domain.ledger")
 transfer = lazy("expense_cli.domain.transfer")
+maintenance = lazy("expense_cli.domain.maintenance")
 
 
 class GroupBy(StrEnum):
@@ -73,12 +73,18 @@ def report(
     """
 
     groups = [g.value for g in by or [GroupBy.CATEGORY]]
-    store = open_store(ctx)
+    store = open_store(ctx, create=False)
     rows = reports.report(store, filters, groups)
+    totals = reports.grand_totals(store, filters)  # each expense once, whatever the groups
     if chosen(fmt, as_json) == "json":
-        render.write_json(render.envelope([row.to_json() for row in rows]))
+        payload = render.envelope([row.to_json() for row in rows])
+        payload["totals"] = [
+            {"currency": currency, "count": count, "total": total}
+            for currency, (count, total) in sorted(totals.items())
+        ]
+        render.write_json(payload)
     else:
-        render.report_table(rows, groups, reports.grand_totals(store, filters), chart)
+        render.report_table(rows, groups, totals, chart)
 
 
 def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> int:
@@ -122,24 +128,18 @@ def export(
     Example: expense export -f beancount -o expenses.beancount --from 2026-01-01
     """
 
-    store = open_store(ctx)
+    store = open_store(ctx, create=False)
     if output is None or str(output) == "-":
         _write(_source(store, filters, fmt), fmt, sys.stdout, account)
         return
-    temp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        with temp.open("w", encoding="utf-8", newline="") as out:
-            expenses = _source(store, filters, fmt)
-            if not sys.stderr.isatty():  # no bar: no per-row callback either
-                count = _write(expenses, fmt, out, account)
-            else:
-                total = listing.count(store, filters)
-                with render.progress("Exporting", total) as advance:
-                    count = _write(_counted(expenses, advance), fmt, out, account)
-        temp.replace(output)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with maintenance.export_file(store, output.expanduser()) as out:
+        expenses = _source(store, filters, fmt)
+        if not sys.stderr.isatty():  # no bar: no per-row callback either
+            count = _write(expenses, fmt, out, account)
+        else:
+            total = listing.count(store, filters)
+            with render.progress("Exporting", total) as advance:
+                count = _write(_counted(expenses, advance), fmt, out, account)
     render.status_line(f"exported {count} expenses to {output}")
 
 
@@ -174,19 +174,38 @@ def import_file(
     create_missing: Annotated[
         bool, typer.Option("--create-missing", help="Create unknown categories, clients, projects.")
     ] = False,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            "--date-format",
+            help="Read every date with this strptime format, e.g. %d/%m/%Y.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import expenses all or nothing: every row is validated first; known uids are skipped.
 
+    Columns (any case and order; a CSV header needs at least one of them):
+    uid, date, time, description, amount, currency, units, unit_price,
+    category, custom_category, client, project, billable, billing_status,
+    invoice_ref, approval_status, reimbursement_status, notes, tags,
+    created_at, deleted_at.
+    Categories, clients and projects are read by name, never as ids.
+    Other columns (id, updated_at, receipts, recurring_id, ...) are ignored.
+
     Example: expense import expenses.csv --dry-run
     """
     kind = fmt or _guess(file)
+    if date_format is not None:
+        transfer.check_date_format(date_format)
     store = open_store(ctx)
-    stream = sys.stdin if str(file) == "-" else _open(file)
+    stream = _open(file)
     with stream, render.progress("Importing") as advance:
         result = transfer.import_rows(
             store, transfer.READERS[kind.value](stream), create_missing=create_missing,
-            dry_run=dry_run, progress=advance,
+            dry_run=dry_run, progress=advance, typed=kind is not ImportFormat.CSV,
+            date_format=date_format,
         )  # fmt: skip
     if as_json:
         render.write_json(render.envelope(result.to_json()))
@@ -201,10 +220,18 @@ def _guess(file: Path) -> ImportFormat:
 
 
 def _open(file: Path) -> TextIO:
+    """The file (or stdin for `-`) as text whose undecodable bytes arrive as lone
+    surrogates, so the reader names the line that is not UTF-8 instead of crashing."""
+    import io
+
     from expense_cli.errors import NotFoundError
 
+    if str(file) == "-":
+        return io.TextIOWrapper(
+            sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
     try:
-        return file.open(encoding="utf-8-sig", newline="")
+        return file.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except FileNotFoundError:
         raise NotFoundError(f"no file {file}") from None
     except OSError as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from expense_cli.domain.dates import DateOrder
 from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.money import normalize_currency
-from expense_cli.errors import UsageError
+from expense_cli.errors import DatabaseUnavailableError, UsageError
 from expense_cli.store import Store
 
 SETTING_KEYS = ("default_currency", "date_order")
@@ -23,16 +24,62 @@ class Settings:
         return {"default_currency": self.default_currency, "date_order": self.date_order.value}
 
 
-def open_book(path: Path) -> Store:
-    """Open the book at `path`, creating and migrating it as needed."""
-    return Store.open(path)
+def open_book(path: Path, *, create: bool = True) -> Store:
+    """Open the book at `path`, creating and migrating it as needed; with `create=False`
+    a missing book is not created (reads see an empty book)."""
+    return Store.open(path, create=create)
 
 
-def load_settings(store: Store) -> Settings:
+def _stored_currency(value: str) -> str:
+    if normalize_currency(value) != value:
+        raise InvalidValue("default_currency is an upper-case ISO 4217 code")
+    return value
+
+
+def _stored_date_order(value: str) -> DateOrder:
+    try:
+        return DateOrder(value)
+    except ValueError:
+        raise InvalidValue("date_order is one of ymd, dmy, mdy") from None
+
+
+# The exact form `config` stores; anything else was written by another tool.
+_STORED: dict[str, Callable[[str], object]] = {
+    "default_currency": _stored_currency,
+    "date_order": _stored_date_order,
+}
+
+
+def setting_problems(
+    raw: Mapping[str, str], keys: Collection[str] = SETTING_KEYS
+) -> dict[str, str]:
+    """Stored settings outside their allowed values: `key → why` (`db check` lists them)."""
+    problems: dict[str, str] = {}
+    for key in keys:
+        if key in raw:
+            try:
+                _STORED[key](raw[key])
+            except InvalidValue as exc:
+                problems[key] = f"{raw[key]!r} is not allowed ({exc})"
+    return problems
+
+
+def load_settings(store: Store, checked: Collection[str] = SETTING_KEYS) -> Settings:
+    """The book's settings; a `checked` one stored outside its allowed values is exit 6
+    naming it. Checking default_currency loads the ISO table (~50 ms), so reads that need
+    only the date order check only that (an unchecked bad date order reads as ymd)."""
     raw = store.settings()
+    problems = setting_problems(raw, checked)
+    if problems:
+        key, why = next(iter(problems.items()))
+        raise DatabaseUnavailableError(
+            f"cannot use the book at {store.path}: its setting {key} = {why}; "
+            f"set it again with `expense config {key} VALUE`"
+        )
+    order = raw.get("date_order", "ymd")
     return Settings(
         default_currency=raw.get("default_currency", "USD"),
-        date_order=DateOrder(raw.get("date_order", "ymd")),
+        date_order=DateOrder.YMD if setting_problems(raw, ["date_order"]) else DateOrder(order),
     )
 
 
@@ -53,7 +100,8 @@ def set_setting(store: Store, key: str, value: str) -> Settings:
     issues.raise_if_any()
     with store.write():
         store.set_setting(key, str(parsed))
-        return load_settings(store)
+        # Only the key just set is checked: with two bad settings, each can still be fixed.
+        return load_settings(store, checked=(key,))
 
 
 def check_key(key: str) -> str:

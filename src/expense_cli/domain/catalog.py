@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from expense_cli.domain import rows, text
 from expense_cli.domain.book import load_settings
+from expense_cli.domain.dates import MIN_DATE, local_today, parse_date
 from expense_cli.domain.issues import Issues
 from expense_cli.domain.models import Approval, Basis, Category, Client, Project, Reimbursement
 from expense_cli.domain.money import format_decimal, normalize_currency, parse_unit_price
@@ -48,7 +50,13 @@ def find_category(
     row = store.category(_id(ref)) if _is_id(ref) else store.category_named(ref)
     if row is None:
         raise _missing(miss, field, f"no category {ref!r} (see `expense categories`)")
-    return rows.category(row)
+    prices = store.unit_prices(row["id"]) if row["basis"] == Basis.UNIT.value else ()
+    return rows.category(row, prices, _today())
+
+
+def _today() -> date:
+    """The user's local day, as `compose.Clock.today` reads it: the price shown as in force."""
+    return local_today()  # UTC when TZ is odd (SPEC §10.1 item 19)
 
 
 def find_client(store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "client") -> Client:
@@ -81,13 +89,30 @@ def find_project(
         raise _missing(miss, field, f"no project {ref!r} (see `expense projects`)")
     if len(found) > 1:
         ids = ", ".join(f"{row['id']} ({row['client_name']})" for row in found)
-        raise ValidationError({field: f"project name {ref!r} is ambiguous; use an id: {ids}"})
+        message = f"project name {ref!r} is ambiguous; use an id: {ids}"
+        if miss is Miss.FILTER:  # a filter is a usage error whatever is wrong with it
+            raise _missing(miss, field, message)
+        raise ValidationError({field: message})
     return rows.project(found[0])
 
 
 # categories ---------------------------------------------------------------------------
 def list_categories(store: Store) -> list[Category]:
-    return [rows.category(row) for row in store.categories()]
+    prices: dict[int, list[dict[str, Any]]] = {}
+    for price in store.all_unit_prices():
+        prices.setdefault(price["category_id"], []).append(price)
+    today = _today()
+    return [rows.category(row, prices.get(row["id"], ()), today) for row in store.categories()]
+
+
+def _clean_name(issues: Issues, value: str) -> str | None:
+    """A category, client or project name: clean text, and never all ASCII digits — such a
+    name would be read back as an id wherever a reference is typed (SPEC §10.1 item 22)."""
+    clean = issues.check("name", text.name, value)
+    if clean is not None and _is_id(clean):
+        issues.add("name", f"{clean!r} is all digits and would read as an id; add a letter")
+        return None
+    return clean
 
 
 def _check_unique(
@@ -104,9 +129,12 @@ def add_category(
     unit_price: str | None = None,
     approval: Approval = Approval.APPROVED,
     reimbursement: Reimbursement = Reimbursement.NOT_REIMBURSABLE,
+    unit_currency: str | None = None,
 ) -> Category:
+    """A unit-based category prices in `unit_currency` (default: the book's); its creation
+    price covers every date until a later `edit_category(..., starts=...)`."""
     issues = Issues()
-    clean = issues.check("name", text.name, name)
+    clean = _clean_name(issues, name)
     unit_name = issues.check("unit", text.name, unit) if unit is not None else None
     price: Decimal | None = None
     if unit is not None and unit_price is None:
@@ -115,20 +143,30 @@ def add_category(
         price = issues.check("unit_price", parse_unit_price, unit_price)
         if unit is None:
             issues.add("unit", "a unit price needs --unit to name the unit (e.g. km)")
+    code = None
+    if unit_currency is not None:
+        code = issues.check("unit_currency", normalize_currency, unit_currency)
+        if unit is None:
+            issues.add("unit_currency", "a unit currency needs --unit and --unit-price")
     with store.write():
         if clean is not None:
             _check_unique(store.category_named(clean), None, clean, issues)
         issues.raise_if_any()
+        if unit is not None:
+            code = code or load_settings(store).default_currency
         new_id = store.insert_category(
             {
                 "name": clean,
                 "basis": (Basis.UNIT if unit is not None else Basis.AMOUNT).value,
                 "unit_name": unit_name,
                 "unit_price": None if price is None else format_decimal(price),
+                "unit_currency": code,
                 "default_approval": approval.value,
                 "default_reimbursement": reimbursement.value,
             }
         )
+        if price is not None:
+            store.set_unit_price(new_id, MIN_DATE.isoformat(), format_decimal(price))
         return find_category(store, str(new_id))
 
 
@@ -139,32 +177,53 @@ def edit_category(
     unit_price: str | None = None,
     approval: Approval | None = None,
     reimbursement: Reimbursement | None = None,
+    starts: str | None = None,
 ) -> Category:
-    """Rename or re-price a category; expenses keep the unit price they were created with."""
+    """Rename a category or change its defaults; a new unit price applies to expenses dated
+    on or after `starts` (default today) — existing expenses keep their snapshot."""
+    if starts is not None and unit_price is None:
+        raise UsageError("--from needs --unit-price: it dates the new price")
     issues = Issues()
     with store.write():
         category = find_category(store, ref, Miss.TARGET)
         values: dict[str, Any] = {}
         if name is not None:
-            clean = issues.check("name", text.name, name)
+            clean = _clean_name(issues, name)
             if category.is_other and clean != category.name:
                 issues.add("name", "the built-in Other category cannot be renamed")
             elif clean is not None:
                 _check_unique(store.category_named(clean), category.id, clean, issues)
                 values["name"] = clean
-        if unit_price is not None:
-            price = issues.check("unit_price", parse_unit_price, unit_price)
-            if category.basis is not Basis.UNIT:
-                issues.add("unit_price", f"{category.name} is amount-based and has no unit price")
-            elif price is not None:
-                values["unit_price"] = format_decimal(price)
+        dated = _dated_price(store, category, unit_price, starts, issues)
         if approval is not None:
             values["default_approval"] = approval.value
         if reimbursement is not None:
             values["default_reimbursement"] = reimbursement.value
         issues.raise_if_any()
         store.update_category(category.id, values)
+        if dated is not None:
+            store.set_unit_price(category.id, *dated)
         return find_category(store, str(category.id))
+
+
+def _dated_price(
+    store: Store, category: Category, unit_price: str | None, starts: str | None, issues: Issues
+) -> tuple[str, str] | None:
+    """`(start date, price)` as stored, or None when no price is given or it is invalid."""
+    if unit_price is None:
+        return None
+    price = issues.check("unit_price", parse_unit_price, unit_price)
+    day: date | None = _today()
+    if starts is not None:
+        order = load_settings(store).date_order
+        parsed = issues.check("from", parse_date, starts, order, _today())
+        day = None if parsed is None else parsed[0]
+    if category.basis is not Basis.UNIT:
+        issues.add("unit_price", f"{category.name} is amount-based and has no unit price")
+        return None
+    if price is None or day is None:
+        return None
+    return day.isoformat(), format_decimal(price)
 
 
 def archive_category(store: Store, ref: str) -> Category:
@@ -174,6 +233,15 @@ def archive_category(store: Store, ref: str) -> Category:
             raise ValidationError({"category": "the built-in Other category cannot be archived"})
         store.update_category(category.id, {"archived": 1})
         return replace(category, archived=True)
+
+
+def unarchive_category(store: Store, ref: str) -> Category:
+    """Take new expenses again; unarchiving a live category changes nothing."""
+    with store.write():
+        category = find_category(store, ref, Miss.TARGET)
+        if category.archived:
+            store.update_category(category.id, {"archived": 0})
+        return replace(category, archived=False)
 
 
 def delete_category(store: Store, ref: str) -> Category:
@@ -199,7 +267,7 @@ def list_clients(store: Store) -> list[Client]:
 
 def add_client(store: Store, name: str, currency: str | None = None) -> Client:
     issues = Issues()
-    clean = issues.check("name", text.name, name)
+    clean = _clean_name(issues, name)
     code = issues.check("currency", normalize_currency, currency) if currency is not None else None
     with store.write():
         if clean is not None:
@@ -219,7 +287,7 @@ def edit_client(
         client = find_client(store, ref, Miss.TARGET)
         values: dict[str, Any] = {}
         if name is not None:
-            clean = issues.check("name", text.name, name)
+            clean = _clean_name(issues, name)
             if clean is not None:
                 _check_unique(store.client_named(clean), client.id, clean, issues)
                 values["name"] = clean
@@ -244,6 +312,14 @@ def archive_client(store: Store, ref: str) -> Client:
         return replace(client, archived=True)
 
 
+def unarchive_client(store: Store, ref: str) -> Client:
+    with store.write():
+        client = find_client(store, ref, Miss.TARGET)
+        if client.archived:
+            store.update_client(client.id, {"archived": 0})
+        return replace(client, archived=False)
+
+
 # projects -----------------------------------------------------------------------------
 def list_projects(store: Store) -> list[Project]:
     return [rows.project(row) for row in store.projects()]
@@ -251,7 +327,7 @@ def list_projects(store: Store) -> list[Project]:
 
 def add_project(store: Store, name: str, client_ref: str) -> Project:
     issues = Issues()
-    clean = issues.check("name", text.name, name)
+    clean = _clean_name(issues, name)
     with store.write():
         client: Client | None = None
         try:
@@ -274,7 +350,7 @@ def edit_project(store: Store, ref: str, name: str | None = None) -> Project:
         project = find_project(store, ref, Miss.TARGET)
         values: dict[str, Any] = {}
         if name is not None:
-            clean = issues.check("name", text.name, name)
+            clean = _clean_name(issues, name)
             if clean is not None:
                 other = store.project_named_for_client(clean, project.client.id)
                 if other is not None and other["id"] != project.id:
@@ -290,6 +366,15 @@ def archive_project(store: Store, ref: str) -> Project:
         project = find_project(store, ref, Miss.TARGET)
         store.update_project(project.id, {"archived": 1})
         return replace(project, archived=True)
+
+
+def unarchive_project(store: Store, ref: str) -> Project:
+    """A project whose client is archived stays unusable until the client is unarchived."""
+    with store.write():
+        project = find_project(store, ref, Miss.TARGET)
+        if project.archived:
+            store.update_project(project.id, {"archived": 0})
+        return replace(project, archived=False)
 
 
 def names(store: Store, kind: str) -> list[str]:

@@ -12,8 +12,14 @@ from typing import Any, TypeVar
 from expense_cli.domain import rules, text
 from expense_cli.domain.book import Settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
-from expense_cli.domain.dates import format_timestamp, parse_date, parse_time, utc_now
-from expense_cli.domain.issues import Issues
+from expense_cli.domain.dates import (
+    format_timestamp,
+    local_day,
+    parse_date,
+    parse_time,
+    utc_now,
+)
+from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import (
     Approval,
     Basis,
@@ -65,7 +71,7 @@ class Clock:
 
     @cached_property
     def today(self) -> date:
-        return self.now.astimezone().date()  # "today" is the user's local day
+        return local_day(self.now)  # "today" is the user's local day
 
     @cached_property
     def stamp(self) -> str:
@@ -227,7 +233,9 @@ class _Composer:
             or (category.basis is Basis.AMOUNT and base.units is None)
         )
         if not carries or base is None:
+            category = self._dated(category)
             if inp.unit_price is not None and category.basis is Basis.UNIT:
+                # import keeps the price a row was created with; an empty cell looks it up
                 price = self.issues.check("unit_price", parse_unit_price, inp.unit_price)
                 category = replace(category, unit_price=price)
             priced = rules.price(
@@ -245,8 +253,13 @@ class _Composer:
             if inp.amount is not None:
                 self.issues.add("amount", f"{category.name} is unit-based: give --units instead")
             priced = rules.Priced(base.amount.minor, base.units, base.unit_price)
-            if inp.units is not None:
-                priced = rules.priced_units(inp.units, base.unit_price, digits, self.issues)
+            unit_price = base.unit_price
+            if self._reprices() and base.units is not None:
+                unit_price = self._dated(category).unit_price
+                units = inp.units if inp.units is not None else format_decimal(base.units)
+                priced = rules.priced_units(units, unit_price, digits, self.issues)
+            elif inp.units is not None:
+                priced = rules.priced_units(inp.units, unit_price, digits, self.issues)
         self.values["amount_minor"] = priced.amount_minor
         counted = priced.units is not None and priced.unit_price is not None
         self.values["units"] = format_decimal(priced.units) if counted else None  # type: ignore[arg-type]
@@ -256,6 +269,38 @@ class _Composer:
                 self.changed.add("amount")
             if priced.units != base.units:
                 self.changed.add("units")
+
+    def _reprices(self) -> bool:
+        """A clone, and an edit of the units or date of a not-invoiced expense, take the
+        price in force on the (new) date; other edits keep the snapshot (SPEC §10.10 item 3)."""
+        if self.cloning:
+            return True
+        invoiced = self.base is not None and self.base.invoiced
+        return not invoiced and (self.inp.units is not None or self.inp.date is not None)
+
+    def _dated(self, category: Category) -> Category:
+        """`category` with the unit price in force on the expense's date; a unit price is
+        in one currency and prices only expenses in it (SPEC §10.1 item 2)."""
+        if category.basis is not Basis.UNIT:
+            return category
+        currency = self.values["currency"]
+        if category.unit_currency is not None and category.unit_currency != currency:
+            self.issues.add(
+                "category",
+                f"{category.name} is priced in {category.unit_currency} per "
+                f"{category.unit_name}; this expense is in {currency}",
+            )
+        day = self._day()
+        return replace(category, unit_price=None if day is None else category.price_on(day))
+
+    def _day(self) -> date | None:
+        """The date the expense will have, read quietly: `_dates` reports a bad one."""
+        if self.inp.date is None:
+            return self.base.date if self.keeps_base and self.base else self.clock.today
+        try:
+            return parse_date(self.inp.date, self.settings.date_order, self.clock.today)[0]
+        except InvalidValue:
+            return None
 
     def _label(self, category: Category) -> None:
         inp, base = self.inp, self.base

@@ -19,6 +19,12 @@ _ISO_TIMESTAMP = re.compile(
 _YEAR_MONTH_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
 _YEAR_FIRST = re.compile(r"[0-9]{4}(?:[^0-9]|$)", re.ASCII)
+# 03/04/2025, 3.4.25, 2025/03/04 (optionally with a time): read by `date_order` alone.
+_NUMERIC = re.compile(
+    r"([0-9]{1,4})([./-])([0-9]{1,2})\2([0-9]{1,4})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::[0-9]{2})?)?",
+    re.ASCII,
+)
+_ORDER_HINT = {"ymd": "YYYY/MM/DD", "dmy": "DD/MM/YYYY", "mdy": "MM/DD/YYYY"}
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 # Two defaults that differ in every field: whatever dateutil fills in from a default shows
 # up as a difference between the two parses, so nothing is silently taken from "today".
@@ -68,6 +74,38 @@ def _dateutil(text: str, order: DateOrder) -> tuple[date, str | None]:
     return first.date(), first.strftime("%H:%M") if given_time else None
 
 
+def _year(field: str, today: date) -> int:
+    """A two-digit year is the one nearest to today (as dateutil reads it)."""
+    if len(field) > 2:
+        return int(field)
+    year = today.year // 100 * 100 + int(field)
+    return min((year - 100, year, year + 100), key=lambda y: abs(y - today.year))
+
+
+def _numeric(
+    match: re.Match[str], text: str, order: DateOrder, today: date
+) -> tuple[date, str | None]:
+    """Exactly one reading per `date_order`; a four-digit first field is always y-m-d."""
+    first, _, second, third, hour, minute = match.groups()
+    if len(first) == 4 or order is DateOrder.YMD:
+        year, month, day = first, second, third
+    elif order is DateOrder.DMY:
+        day, month, year = first, second, third
+    else:
+        month, day, year = first, second, third
+    try:
+        if len(first) != 4 and order is DateOrder.YMD:
+            raise ValueError
+        value = date(_year(year, today), int(month), int(day))
+    except ValueError:
+        raise InvalidValue(
+            f"{text!r} is not a date in the book's date order {order.value} "
+            f"({_ORDER_HINT[order.value]}); change it with "
+            "`expense config date_order dmy|mdy|ymd`, or type YYYY-MM-DD"
+        ) from None
+    return _in_range(value), parse_time(f"{int(hour):02d}:{minute}") if hour else None
+
+
 def parse_date(text: str, order: DateOrder, today: date) -> tuple[date, str | None]:
     """A typed date to `(date, time or None)`; the time comes only from a timestamp."""
     cleaned = text.strip()
@@ -91,6 +129,9 @@ def parse_date(text: str, order: DateOrder, today: date) -> tuple[date, str | No
     if cleaned[:4].isdigit() and cleaned[4:5] == "-":
         # Looks like ISO but is not valid ISO: never let dateutil reinterpret it.
         raise InvalidValue(f"{text!r} is not a real calendar date (YYYY-MM-DD)")
+    numeric = _NUMERIC.fullmatch(cleaned)
+    if numeric:
+        return _numeric(numeric, text, order, today)
     day, time = _dateutil(cleaned, order)
     return _in_range(day), time
 
@@ -105,6 +146,19 @@ def parse_time(text: str) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def local_day(moment: datetime) -> date:
+    """The user's calendar day at `moment`; UTC when `TZ` names an offset Python cannot
+    represent (`TZ=ABC+24`: a whole day or more), as SPEC §10.1 says of an odd `TZ`."""
+    try:
+        return moment.astimezone().date()
+    except (ValueError, OverflowError, OSError):
+        return moment.astimezone(UTC).date()
+
+
+def local_today() -> date:
+    return local_day(utc_now())
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 from expense_cli.domain import catalog
 from expense_cli.domain.compose import Clock, ExpenseInput
 from expense_cli.domain.expenses import add_expense, invoice
 from expense_cli.errors import ConflictError
 from expense_cli.store import Store
+from expense_cli.store.connection import discard_book
 from expense_cli.store.schema import DEFAULT_CATEGORIES
 
 _MONTHLY = (
@@ -29,6 +31,11 @@ _OCCASIONAL = (
     ("Business cards", "Marketing", (25, 90), None, None),
 )
 _TAGS = ("client-visit", "recurring", "tax-deductible", "q-review")
+
+
+def discard(path: Path) -> None:
+    """The demo book starts afresh on every `expense demo`."""
+    discard_book(path)
 
 
 def fill(store: Store, today: date, progress: Callable[[int], None] | None = None) -> int:
@@ -80,7 +87,9 @@ def fill(store: Store, today: date, progress: Callable[[int], None] | None = Non
             added += 1
             if progress is not None:
                 progress(1)
-        billed = [e["id"] for e in store.billable_before(today - timedelta(days=60))]
-        if billed:
-            invoice(store, billed, ref="INV-DEMO-001", clock=clock)
+        billed: dict[int, list[int]] = {}  # one invoice per client
+        for row in store.billable_before(today - timedelta(days=60)):
+            billed.setdefault(row["client_id"], []).append(row["id"])
+        for number, ids in enumerate(billed.values(), start=1):
+            invoice(store, ids, ref=f"INV-DEMO-{number:03d}", clock=clock)
     return added

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
 from expense_cli.domain.dates import format_timestamp, parse_date
 from expense_cli.domain.issues import InvalidValue, Issues
-from expense_cli.domain.models import BillingStatus, Expense
+from expense_cli.domain.models import BillingStatus, Expense, Ref
 from expense_cli.domain.rows import get_expense
 from expense_cli.errors import (
     ConflictError,
@@ -30,6 +31,12 @@ from expense_cli.errors import (
 from expense_cli.store import Store
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def transaction(store: Store) -> AbstractContextManager[None]:
+    """One transaction around a use case and its output: a command that changes records
+    prints them before the commit, so output that cannot be written changes nothing."""
+    return store.write()
 
 
 def _live(store: Store, ids: Sequence[int]) -> list[Expense]:
@@ -254,7 +261,14 @@ def delete_expenses(
     """Soft delete; an invoiced expense needs `force` (rule 8)."""
     clock = clock or Clock()
     with store.write():
-        expenses = _live(store, ids)
+        found = store.expenses_by_id(ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
+        # Deleting a deleted expense changes nothing and succeeds, as `restore` of a live one.
+        expenses = [
+            rows.expense(found[i]) for i in dict.fromkeys(ids) if found[i]["deleted_at"] is None
+        ]
         invoiced = [e.id for e in expenses if e.invoiced]
         if invoiced and not force:
             raise InvoicedLockedError(
@@ -263,7 +277,7 @@ def delete_expenses(
             )
         for expense in expenses:
             store.update_expense(expense.id, {"deleted_at": clock.stamp, "updated_at": clock.stamp})
-        return [get_expense(store, e.id, deleted=True) for e in expenses]
+        return [get_expense(store, i, deleted=True) for i in dict.fromkeys(ids)]
 
 
 def restore_expenses(
@@ -292,12 +306,15 @@ def invoice(
     issues.raise_if_any()
     with store.write():
         expenses = _live(store, ids)
-        not_billable = [e.id for e in expenses if not e.billable]
-        if not_billable:
-            raise ValidationError(
-                {"billable": f"expense {', '.join(map(str, not_billable))} is not billable"},
-                "only billable expenses can be invoiced",
-            )
+        rules.check_invoiceable(expenses, issues)
+        if clean_ref is not None:
+            held_by = [
+                (Ref(h["client_id"], h["client_name"]) if h["client_id"] else None, h["currency"])
+                for h in store.ref_holders(clean_ref)
+            ]
+            rules.check_one_invoice(clean_ref, held_by, expenses, issues)
+        if issues:
+            raise ValidationError(issues.fields, "these expenses cannot be invoiced together")
         clashes = [
             e.id for e in expenses if e.invoiced and clean_ref and e.invoice_ref != clean_ref
         ]

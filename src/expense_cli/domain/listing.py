@@ -16,7 +16,13 @@ from typing import Any
 
 from expense_cli.domain import rows, text
 from expense_cli.domain.book import load_settings
-from expense_cli.domain.dates import DateOrder, format_timestamp, parse_date, parse_timestamp
+from expense_cli.domain.dates import (
+    DateOrder,
+    format_timestamp,
+    local_today,
+    parse_date,
+    parse_timestamp,
+)
 from expense_cli.domain.issues import InvalidValue
 from expense_cli.domain.models import Expense
 from expense_cli.domain.money import MAX_MINOR_DIGITS, normalize_currency
@@ -30,6 +36,7 @@ SORT_ALIASES = {
 }  # fmt: skip
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+CURSOR_VERSION = 1
 MAX_PAGE = 2**62 // MAX_LIMIT  # the offset must stay a 64-bit SQLite integer
 _AMOUNT_BOUND = r"^[0-9]{1,12}(\.[0-9]+)?$"
 
@@ -57,6 +64,7 @@ class Filters:
     all_tags: bool = False
     currency: str | None = None
     deleted: bool = False
+    ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def _bound(option: str, value: str, lower: bool) -> int:
 
 def _day(option: str, value: str, order: DateOrder) -> date:
     try:
-        return parse_date(value, order, date.today())[0]
+        return parse_date(value, order, local_today())[0]
     except InvalidValue as exc:
         raise _usage(option, str(exc)) from None
 
@@ -146,9 +154,12 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
         search = f.search.strip() or None
     try:
         tag_keys = tuple(dict.fromkeys(text.tag_key(text.tag(t)) for t in f.tags))
+    except InvalidValue as exc:
+        raise _usage("--tag", str(exc)) from None
+    try:
         currency = normalize_currency(f.currency) if f.currency is not None else None
     except InvalidValue as exc:
-        raise _usage("--tag/--currency", str(exc)) from None
+        raise _usage("--currency", str(exc)) from None
     if f.client is not None or f.project is not None or f.category:
         from expense_cli.domain.catalog import Miss, find_category, find_client, find_project
     client = find_client(store, f.client, Miss.FILTER) if f.client is not None else None
@@ -156,7 +167,7 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
     project = None
     if f.project is not None:
         project = find_project(store, f.project, Miss.FILTER, client_id=client_id).id
-    order = load_settings(store).date_order
+    order = load_settings(store, checked=("date_order",)).date_order  # no ISO table for a read
 
     def day(option: str, value: str | None) -> str | None:
         return None if value is None else _day(option, value, order).isoformat()
@@ -186,7 +197,17 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
         tag_keys=tag_keys,
         all_tags=f.all_tags,
         currency=currency,
+        invoice_ref=_ref(f.ref),
     )
+
+
+def _ref(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return text.invoice_ref(value)
+    except InvalidValue as exc:
+        raise _usage("--ref", str(exc)) from None
 
 
 # cursors ------------------------------------------------------------------------------
@@ -198,7 +219,7 @@ def _scope(query: ExpenseQuery) -> str:
 
 
 def encode_cursor(query: ExpenseQuery, last: dict[str, Any]) -> str:
-    payload = {"v": 1, "q": _scope(query), "k": [last["sort_value"], last["id"]]}
+    payload = {"v": CURSOR_VERSION, "q": _scope(query), "k": [last["sort_value"], last["id"]]}
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -208,17 +229,37 @@ def decode_cursor(query: ExpenseQuery, cursor: str) -> tuple[Any, int]:
         padded = (cursor + "=" * (-len(cursor) % 4)).encode("ascii")
         raw = base64.b64decode(padded, altchars=b"-_", validate=True)  # no silent skipping
         payload = json.loads(raw)
+        version, scope = payload["v"], payload["q"]
         value, last_id = payload["k"]
-        scope = payload["q"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         raise _usage("--cursor", "not a cursor printed by `expense list`") from None
+    if type(version) is not int or version != CURSOR_VERSION:
+        raise _usage("--cursor", "this cursor was made by another version of expense")
     if scope != _scope(query):
         raise _usage("--cursor", "this cursor was made for another sort or other filters")
-    if not isinstance(last_id, int) or not isinstance(value, int | str):
-        raise _usage("--cursor", "not a cursor printed by `expense list`")
-    if not all(-(2**63) <= n < 2**63 for n in (last_id, value) if isinstance(n, int)):
+    if not (_is_int64(last_id) and _fits_sort(query.sort, value)):
         raise _usage("--cursor", "not a cursor printed by `expense list`")
     return value, last_id
+
+
+def _is_int64(value: object) -> bool:
+    return type(value) is int and -(2**63) <= value < 2**63  # bool is no id
+
+
+# What each sort's key looks like in the book: a forged cursor must not page off a value
+# of another type (SQLite orders any integer before any text, so the page would be wrong).
+_SORT_KEYS = {
+    "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "created": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"),
+    "updated": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"),
+}
+
+
+def _fits_sort(sort: str, value: object) -> bool:
+    pattern = _SORT_KEYS.get(sort)
+    if pattern is None:  # amount (its integer key) and id
+        return _is_int64(value)
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
 def check_paging(paging: Paging) -> int:
@@ -231,8 +272,10 @@ def check_paging(paging: Paging) -> int:
     limit = paging.limit if paging.limit is not None else DEFAULT_LIMIT
     if not 1 <= limit <= MAX_LIMIT:
         raise _usage("--limit", f"must be 1–{MAX_LIMIT}, got {limit}")
-    if paging.page is not None and not 1 <= paging.page <= MAX_PAGE:
-        raise _usage("--page", f"pages are 1–{MAX_PAGE}, got {paging.page}")
+    if paging.page is not None and paging.page < 1:
+        raise _usage("--page", f"pages start at 1, got {paging.page}")
+    if paging.page is not None and paging.page > MAX_PAGE:
+        raise _usage("--page", f"page {paging.page} is past any book's end; use --cursor")
     return limit
 
 

@@ -25,7 +25,34 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class UnitPrice:
+    """A unit price and the first date it applies to (SPEC §10.10 item 3)."""
+
+    starts: date
+    price: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.starts.isoformat(), "price": format_decimal(self.price)}
+
+
+def price_on(prices: tuple[UnitPrice, ...], day: date) -> Decimal | None:
+    """The price in force on `day`: the latest one starting on or before it; the first
+    price also covers every earlier date. `prices` are sorted by start date."""
+    if not prices:
+        return None
+    in_force = prices[0]
+    for candidate in prices:
+        if candidate.starts > day:
+            break
+        in_force = candidate
+    return in_force.price
+
+
+@dataclass(frozen=True)
 class Category:
+    """`unit_price` is the price in force on the day the category was loaded (today);
+    expenses are priced with `price_on` at their own date."""
+
     id: int
     name: str
     basis: Basis = Basis.AMOUNT
@@ -35,10 +62,15 @@ class Category:
     default_reimbursement: Reimbursement = Reimbursement.NOT_REIMBURSABLE
     archived: bool = False
     is_other: bool = False
+    unit_currency: str | None = None
+    unit_prices: tuple[UnitPrice, ...] = ()
 
     @property
     def ref(self) -> Ref:
         return Ref(self.id, self.name)
+
+    def price_on(self, day: date) -> Decimal | None:
+        return price_on(self.unit_prices, day) if self.unit_prices else self.unit_price
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +79,8 @@ class Category:
             "basis": self.basis.value,
             "unit_name": self.unit_name,
             "unit_price": None if self.unit_price is None else format_decimal(self.unit_price),
+            "unit_currency": self.unit_currency,
+            "unit_prices": [p.to_json() for p in self.unit_prices],
             "default_approval": self.default_approval.value,
             "default_reimbursement": self.default_reimbursement.value,
             "archived": self.archived,

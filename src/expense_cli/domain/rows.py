@@ -3,7 +3,7 @@ Also the plain read of one expense, kept here so `show` loads no use-case machin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -20,6 +20,8 @@ from expense_cli.domain.models import (
     Project,
     Ref,
     Reimbursement,
+    UnitPrice,
+    price_on,
 )
 from expense_cli.domain.money import format_minor
 from expense_cli.errors import NotFoundError
@@ -34,17 +36,25 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def category(row: dict[str, Any]) -> Category:
+def category(
+    row: dict[str, Any], prices: Sequence[dict[str, Any]] = (), today: date | None = None
+) -> Category:
+    """A category with its dated prices (`store.unit_prices` rows); `unit_price` is the one
+    in force `today`."""
+    dated = tuple(UnitPrice(date.fromisoformat(p["starts"]), Decimal(p["price"])) for p in prices)
+    current = price_on(dated, today) if dated and today else _decimal(row["unit_price"])
     return Category(
         id=row["id"],
         name=row["name"],
         basis=Basis(row["basis"]),
         unit_name=row["unit_name"],
-        unit_price=_decimal(row["unit_price"]),
+        unit_price=current,
         default_approval=Approval(row["default_approval"]),
         default_reimbursement=Reimbursement(row["default_reimbursement"]),
         archived=bool(row["archived"]),
         is_other=bool(row["is_other"]),
+        unit_currency=row["unit_currency"],
+        unit_prices=dated,
     )
 
 

@@ -3,6 +3,7 @@ and the invoice lock (8). No I/O: the use cases load the records and call these.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -108,4 +109,38 @@ def check_lock(expense: Expense, changed: set[str]) -> None:
             f"expense {expense.id} is invoiced: {', '.join(locked)} cannot change "
             "(uninvoice it first)",
             {name: "locked while invoiced" for name in locked},
+        )
+
+
+def _ids(expenses: Sequence[Expense]) -> str:
+    return ", ".join(str(e.id) for e in expenses)
+
+
+def check_invoiceable(expenses: Sequence[Expense], issues: Issues) -> None:
+    """Rule 9: only billable expenses are invoiced, and an invoice goes to a client."""
+    not_billable = [e for e in expenses if not e.billable]
+    if not_billable:
+        issues.add("billable", f"expense {_ids(not_billable)} is not billable")
+    no_client = [e for e in expenses if e.billable and e.client is None]
+    if no_client:
+        issues.add(
+            "client", f"expense {_ids(no_client)} has no client; an invoice goes to one client"
+        )
+
+
+def check_one_invoice(
+    ref: str, held_by: Sequence[tuple[Ref | None, str]], expenses: Sequence[Expense],
+    issues: Issues,
+) -> None:  # fmt: skip
+    """An invoice ref covers one client in one currency: the expenses that already carry
+    it (`held_by`: their client and currency, deleted ones included) and the new ones."""
+    pairs = {*held_by, *((e.client, e.currency) for e in expenses)}
+    clients = {client for client, _ in pairs}
+    currencies = {currency for _, currency in pairs}
+    if len(clients) > 1 or len(currencies) > 1:
+        names = sorted({c.name if c else "no client" for c in clients}, key=str.casefold)
+        issues.add(
+            "ref",
+            f"invoice {ref!r} would cover {', '.join(names)} in {', '.join(sorted(currencies))};"
+            " one invoice covers one client in one currency",
         )

@@ -1,8 +1,10 @@
-"""Text fields and tags (rules 1, 12, 17): trimming, lengths, forbidden characters."""
+"""Text fields and tags (rules 1, 12, 17; §10.1 item 24): trimming, lengths, forbidden
+and invisible characters."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from expense_cli.domain.issues import InvalidValue
@@ -24,6 +26,47 @@ BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "n
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _FORBIDDEN = re.compile(f"[\t\n{_CONTROLS}]")
 _FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}]")
+# The same classes for output writers (§10.1 item 25): what may never leave raw.
+CONTROL_CHARS = _FORBIDDEN
+CONTROL_CHARS_BUT_LINES = _FORBIDDEN_MULTILINE
+
+# §10.1 item 24. Hidden in a name or tag: format characters (Cf: U+200B, U+FEFF, U+00AD,
+# U+200D, …) and line/paragraph separators. For blankness spaces (Zs) are invisible too.
+_HIDDEN = frozenset({"Cf", "Zl", "Zp"})
+_INVISIBLE = frozenset({"Cf", "Zs", "Zl", "Zp"})
+
+
+def first_hidden(value: str) -> str | None:
+    """The first format character or line/paragraph separator in `value`, if any."""
+    # str.isprintable() is False for every Cc, Cf, Zl, Zp and non-ASCII Zs character: one
+    # C-speed pass lets ordinary text skip the per-character category look-up.
+    if value.isprintable():
+        return None
+    return next((c for c in value if unicodedata.category(c) in _HIDDEN), None)
+
+
+def is_invisible(value: str) -> bool:
+    """Nothing would show: empty, or only format characters, spaces, separators and the
+    newlines and tabs notes may hold."""
+    if value.isprintable():  # printable text is invisible only when it is all ASCII spaces
+        return not value.strip(" ")
+    return all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in value)
+
+
+def codepoint(char: str) -> str:
+    """`U+200B (ZERO WIDTH SPACE)`: how messages name a character nobody can see."""
+    label = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} ({label})" if label else f"U+{ord(char):04X}"
+
+
+def stored_text_problem(value: str, *, multiline: bool = False, hidden: bool = False) -> str | None:
+    """What is wrong with text already in the book (`db check`): a control character or
+    bidi override (rule 17), or with `hidden`, an invisible character (item 24)."""
+    bad = _first_forbidden(value, multiline)
+    if bad is not None:
+        return f"contains the control character {codepoint(bad)}"
+    bad = first_hidden(value) if hidden else None
+    return None if bad is None else f"contains the invisible character {codepoint(bad)}"
 
 
 def _first_forbidden(value: str, multiline: bool) -> str | None:
@@ -31,8 +74,12 @@ def _first_forbidden(value: str, multiline: bool) -> str | None:
     return None if found is None else found.group()
 
 
-def clean_text(value: str, max_len: int, *, multiline: bool = False, what: str = "text") -> str:
-    """Trimmed text of 1–`max_len` characters, without control characters or bidi overrides."""
+def clean_text(
+    value: str, max_len: int, *, multiline: bool = False, hidden: bool = False, what: str = "text"
+) -> str:
+    """Trimmed text of 1–`max_len` characters, without control characters or bidi overrides;
+    with `hidden` (names), without format characters or line/paragraph separators either.
+    Text that would show nothing (only invisible characters) is blank."""
     if multiline:
         value = value.replace("\r\n", "\n")
     # Checked before trimming: str.strip() would silently drop some controls (U+001C–1F).
@@ -40,8 +87,12 @@ def clean_text(value: str, max_len: int, *, multiline: bool = False, what: str =
     if bad is not None:
         allowed = " (newlines and tabs are allowed)" if multiline else ""
         raise InvalidValue(f"{what} contains the control character U+{ord(bad):04X}{allowed}")
+    # Also before trimming: strip() drops U+2028/2029, so `Acme\u2028` would pass as `Acme`.
+    bad = first_hidden(value) if hidden else None
+    if bad is not None:
+        raise InvalidValue(f"{what} contains the invisible character {codepoint(bad)}")
     cleaned = value.strip()
-    if not cleaned:
+    if is_invisible(cleaned):
         raise InvalidValue(f"{what} must not be blank")
     if len(cleaned) > max_len:
         raise InvalidValue(f"{what} is {len(cleaned)} characters; the limit is {max_len}")
@@ -69,7 +120,7 @@ def notes(value: str) -> str:
 
 
 def name(value: str) -> str:
-    return clean_text(value, NAME_MAX, what="name")
+    return clean_text(value, NAME_MAX, hidden=True, what="name")
 
 
 def invoice_ref(value: str) -> str:
@@ -87,6 +138,9 @@ def tag(value: str) -> str:
     bad = _first_forbidden(value, multiline=False)
     if bad is not None:
         raise InvalidValue(f"tag {value!r} contains the control character U+{ord(bad):04X}")
+    bad = first_hidden(value)
+    if bad is not None:
+        raise InvalidValue(f"tag {value!r} contains the invisible character {codepoint(bad)}")
     collapsed = " ".join(value.split())
     if not collapsed:
         raise InvalidValue("a tag must not be blank")

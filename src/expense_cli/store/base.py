@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from expense_cli.errors import DatabaseUnavailableError
+from expense_cli.errors import DamagedBookError, DatabaseUnavailableError
+
+T = TypeVar("T")
 
 _FILE_PROBLEMS = (
     "locked", "busy", "readonly", "read-only", "unable to open", "disk", "not a database",
@@ -25,7 +27,10 @@ def unavailable(exc: sqlite3.Error, path: Path) -> DatabaseUnavailableError:
     elif "readonly" in text or "read-only" in text:
         reason = "it is read-only"
     elif "not a database" in text or "malformed" in text:
-        reason = "it is not an expense book or it is damaged"
+        return DamagedBookError(
+            f"cannot use the book at {path}: it is not an expense book or "
+            "it is damaged (`expense db check` lists what it can read)"
+        )
     elif "unable to open" in text:
         reason = "it cannot be opened"
     else:
@@ -99,8 +104,29 @@ class StoreBase:
                 raise unavailable(exc, self.path) from None
             raise
         finally:
+            # A streamed read left unfinished (its reader failed) ends when the generator is
+            # collected, possibly after the command closed the store: nothing left to end.
+            if _is_open(self.conn) and self.conn.in_transaction:
+                self._end_read()
+
+    def _end_read(self) -> None:
+        """A read has nothing to commit, so failing to end it loses nothing: on a damaged
+        page COMMIT repeats the error a statement already met (and `db check` listed)."""
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error:
             if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+                self.conn.execute("ROLLBACK")
+
+    def guarded(self, query: Callable[[], T]) -> T:
+        """Run `query` with a busy, read-only or damaged file translated here rather than at
+        the end of the transaction, so the caller may note the problem and read on."""
+        try:
+            return query()
+        except sqlite3.Error as exc:
+            if is_file_problem(exc):
+                raise unavailable(exc, self.path) from None
+            raise
 
     def _all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
@@ -129,6 +155,14 @@ class StoreBase:
             self.conn.execute(
                 f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
             )
+
+
+def _is_open(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.total_changes  # noqa: B018 - any attribute access raises once it is closed
+    except sqlite3.ProgrammingError:
+        return False
+    return True
 
 
 def _check_columns(allowed: frozenset[str], values: dict[str, Any]) -> None:

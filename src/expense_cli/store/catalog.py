@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from expense_cli.store.base import StoreBase, fits
 
 _CATEGORY_COLUMNS = frozenset(
-    {"name", "name_key", "basis", "unit_name", "unit_price", "default_approval",
-     "default_reimbursement", "archived"}
+    {"name", "name_key", "basis", "unit_name", "unit_price", "unit_currency",
+     "default_approval", "default_reimbursement", "archived"}
+)  # fmt: skip
+# Where `db check` looks for text breaking rule 17, and the id each problem is filed under.
+_TEXT_TABLES = (
+    ("expenses", "id"), ("categories", "id"), ("clients", "id"), ("projects", "id"),
+    ("expense_tags", "expense_id"),
 )  # fmt: skip
 _CLIENT_COLUMNS = frozenset({"name", "name_key", "currency", "archived"})
 _PROJECT_COLUMNS = frozenset({"name", "name_key", "client_id", "archived"})
@@ -59,6 +65,27 @@ class CatalogQueries(StoreBase):
 
     def delete_category(self, category_id: int) -> None:
         self.conn.execute("DELETE FROM categories WHERE id = ?", [category_id])
+
+    def unit_prices(self, category_id: int) -> list[dict[str, Any]]:
+        """A category's dated prices, oldest first: `{starts, price}`."""
+        return self._all(
+            "SELECT starts, price FROM unit_prices WHERE category_id = ? ORDER BY starts",
+            [category_id],
+        )
+
+    def all_unit_prices(self) -> list[dict[str, Any]]:
+        """Every category's dated prices: `{category_id, starts, price}`, oldest first."""
+        return self._all(
+            "SELECT category_id, starts, price FROM unit_prices ORDER BY category_id, starts"
+        )
+
+    def set_unit_price(self, category_id: int, starts: str, price: str) -> None:
+        """One price per category and start date: a second one that day replaces the first."""
+        self.conn.execute(
+            "INSERT INTO unit_prices (category_id, starts, price) VALUES (?, ?, ?) "
+            "ON CONFLICT (category_id, starts) DO UPDATE SET price = excluded.price",
+            [category_id, starts, price],
+        )
 
     def category_in_use(self, category_id: int) -> bool:
         row = self.conn.execute(
@@ -131,6 +158,25 @@ class CatalogQueries(StoreBase):
                ORDER BY 1, 2"""
         )
 
+    def unusual_text(self) -> Iterator[tuple[str, int, str, str]]:
+        """`(table, id, column, value)` for every stored text value that is not all
+        printable ASCII: the few candidates `db check` examines for rule 17 in Python
+        (SQLite knows no Unicode categories). A tag is filed under its expense's id."""
+        parts = []
+        for table, key in _TEXT_TABLES:
+            columns = self.conn.execute(
+                "SELECT name FROM pragma_table_info(?) WHERE type = 'TEXT'", [table]
+            ).fetchall()
+            # `name_key`/`tag_key` mirror another column: one report per value is enough.
+            # GLOB stops at a NUL character; instr() does not.
+            parts += [
+                f"SELECT '{table}', {key}, '{column}', \"{column}\" FROM {table} "
+                f'WHERE "{column}" GLOB \'*[^ -~]*\' OR instr("{column}", char(0)) > 0'
+                for (column,) in columns
+                if not column.endswith("_key")
+            ]
+        yield from self.conn.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3")
+
     def unit_rows(self) -> list[dict[str, Any]]:
         return self._all(
             "SELECT id, units, unit_price, scale, amount_minor FROM expenses "
@@ -161,7 +207,7 @@ class CachedCatalog:
 
     _CACHED = frozenset(
         {"category", "category_named", "client", "client_named", "project", "projects_named",
-         "project_named_for_client", "settings"}
+         "project_named_for_client", "settings", "unit_prices"}
     )  # fmt: skip
 
     def __init__(self, store: CatalogQueries) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from expense_cli.errors import DatabaseUnavailableError
-from expense_cli.store import schema
+from expense_cli.store import files, schema
 from expense_cli.store.base import unavailable
 from expense_cli.store.catalog import CatalogQueries
 from expense_cli.store.expenses import ExpenseQueries
@@ -17,16 +16,16 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 
 def _create_file(path: Path) -> None:
+    """The book and its missing folders, private (0600/0700) whatever the umask."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        files.make_private_dirs(path.parent)
+        files.create_private(path)
     except FileExistsError:
         return  # another process created it first: fine, it is the same book
     except OSError as exc:
         raise DatabaseUnavailableError(
             f"cannot create the book at {path}: {exc.strerror}"
         ) from None
-    os.close(fd)
 
 
 def _lower(value: str | None) -> str | None:
@@ -38,15 +37,26 @@ class Store(CatalogQueries, ExpenseQueries):
     """One open book: the connection with its pragmas, at the latest schema version."""
 
     @classmethod
-    def open(cls, path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
-        """Open (creating if absent) and migrate the book; refuse foreign or newer files."""
+    def open(
+        cls, path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, *, create: bool = True
+    ) -> Store:
+        """Open (creating if absent) and migrate the book; refuse foreign or newer files.
+        With `create=False` a missing book stays missing: the store is a new, empty book in
+        memory, so a read shows what a new book would and nothing reaches the disk."""
         if path.is_dir():
             raise DatabaseUnavailableError(f"cannot use the book at {path}: it is a directory")
+        target: Path | str = path
         if not path.exists():
-            _create_file(path)
+            if create:
+                _create_file(path)
+            else:
+                target = ":memory:"
         try:
             conn = sqlite3.connect(
-                path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+                target,
+                timeout=busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
             )
         except sqlite3.Error as exc:
             raise unavailable(exc, path) from None
@@ -74,34 +84,64 @@ class Store(CatalogQueries, ExpenseQueries):
         if self._version() < schema.LATEST:
             self._migrate()
 
+    @property
+    def on_disk(self) -> bool:
+        """False for the empty book in memory that stands in for a missing one."""
+        return bool(self.conn.execute("PRAGMA database_list").fetchone()[2])
+
     def integrity_problems(self) -> list[str]:
-        found = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
-        found = [] if found == ["ok"] else found
-        found += [
-            f"{row[0]} row {row[1]} points to a missing {row[2]}"
-            for row in self.conn.execute("PRAGMA foreign_key_check")
-        ]
+        """SQLite's page and foreign-key checks: reads only, so they fit in the caller's
+        snapshot; a page too damaged to walk is itself the problem found."""
+        try:
+            found = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
+            found = [] if found == ["ok"] else found
+            found += [
+                f"{row[0]} row {row[1]} points to a missing {row[2]}"
+                for row in self.conn.execute("PRAGMA foreign_key_check")
+            ]
+        except sqlite3.DatabaseError as exc:
+            if "malformed" not in str(exc) and "not a database" not in str(exc):
+                raise
+            return [f"the file is damaged: {exc}"]
+        return found
+
+    def search_index_problems(self) -> list[str]:
+        """FTS5 checks its index only as a write statement, so it runs in its own
+        `BEGIN IMMEDIATE`: it waits for the lock like any write (in the reader's deferred
+        transaction it failed at once as "database is locked" beside writers) and is
+        rolled back, changing nothing."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            if "readonly" in str(exc):
+                return []  # a read-only book cannot run it: no problem found
+            raise unavailable(exc, self.path) from None
         try:
             self.conn.execute(
                 "INSERT INTO expense_search(expense_search) VALUES ('integrity-check')"
             )
         except sqlite3.DatabaseError as exc:
-            # FTS5 runs its check as a write: on a read-only book that is no problem found.
-            if "readonly" not in str(exc):
-                found.append(f"search index: {exc}")
-        return found
+            if "readonly" in str(exc):
+                return []  # SQLite may grant the lock on a read-only file and refuse the write
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise unavailable(exc, self.path) from None
+            return [str(exc)]
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        return []
 
     def backup_to(self, dest: Path, progress: Callable[[int, int], None] | None = None) -> None:
-        """SQLite's online backup into a temp file beside DEST, then an atomic rename.
+        """SQLite's online backup into a private temp file beside DEST, then an atomic
+        rename (`files.replacing` checks DEST and removes the temp file on failure).
         Without `progress` it copies in one step; with it, in steps that SQLite restarts
         if another connection writes meanwhile — consistent either way."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        temp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-        fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        os.close(fd)
-        try:
-            target = sqlite3.connect(temp)
+        with files.replacing(dest, self.path) as temp:
+            target = sqlite3.connect(temp.path)
             try:
+                # The copy's journal stays in memory: no `.tmp-journal` beside it, even
+                # after a kill -9 (the temp file itself is then removed by the next run).
+                target.execute("PRAGMA journal_mode = MEMORY")
                 if progress is None:
                     self.conn.backup(target)
                 else:
@@ -110,12 +150,18 @@ class Store(CatalogQueries, ExpenseQueries):
                         pages=1024,
                         progress=lambda _s, left, total: progress(total - left, total),
                     )
+            except sqlite3.Error as exc:
+                raise self._backup_failed(exc, dest) from None
             finally:
                 target.close()
-            temp.replace(dest)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+
+    def _backup_failed(self, exc: sqlite3.Error, dest: Path) -> DatabaseUnavailableError:
+        """A busy or damaged book is the book's problem; anything else (a full disk, an
+        I/O error) is the copy's (exit 6 either way)."""
+        text = str(exc).lower()
+        if any(word in text for word in ("locked", "busy", "malformed", "not a database")):
+            return unavailable(exc, self.path)
+        return files.failed(dest, str(exc))
 
     def _version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -150,3 +196,9 @@ class Store(CatalogQueries, ExpenseQueries):
             db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
             schema.migrations().apply(db)
             self.conn.execute(f"PRAGMA user_version = {schema.LATEST}")
+
+
+def discard_book(path: Path) -> None:
+    """Remove a book and its WAL files (the demo book is recreated on every `demo`)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from expense_cli.store.listing import (
     RANGES,
     SMALL_SET,
     SORT_COLUMNS,
+    SUM_SPLIT,
     ExpenseQuery,
     Plan,
     build_report,
@@ -78,6 +80,8 @@ class ExpenseQueries(StoreBase):
             return Plan("set", source="ids")
         if q.only_deleted:
             return Plan("set", source="deleted")
+        if q.invoice_ref is not None:  # an invoice holds few expenses: its index finds them
+            return Plan("set", source="invoice_ref", indexed=frozenset({"invoice_ref"}))
         sizes: list[tuple[int, Plan]] = []
         if q.tag_keys:
             marks = ", ".join("?" for _ in q.tag_keys)
@@ -141,8 +145,19 @@ class ExpenseQueries(StoreBase):
         return self._live_size(" AND ".join(clauses), params)
 
     def report_rows(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Group sums, exact however large: the one-sum query first (the fast, usual case),
+        the split one only when a sum has left 64 bits."""
         sql, params = build_report(query, by)
-        return self._all(sql, params)
+        try:
+            return self._all(sql, params)
+        except sqlite3.OperationalError as exc:
+            if "integer overflow" not in str(exc):
+                raise
+        sql, params = build_report(query, by, wide=True)
+        rows = self._all(sql, params)
+        for row in rows:
+            row["total"] = row.pop("total_hi") * SUM_SPLIT + row.pop("total_lo")
+        return rows
 
     def explain_report(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[str]:
         sql, params = build_report(query, by)
@@ -159,8 +174,8 @@ class ExpenseQueries(StoreBase):
 
     def billable_before(self, day: str | Any) -> list[dict[str, Any]]:
         return self._all(
-            "SELECT id FROM expenses WHERE billable = 1 AND deleted_at IS NULL AND date < ? "
-            "AND billing_status = 'not_invoiced' ORDER BY id",
+            "SELECT id, client_id FROM expenses WHERE billable = 1 AND deleted_at IS NULL "
+            "AND date < ? AND billing_status = 'not_invoiced' ORDER BY id",
             [str(day)],
         )
 
@@ -184,6 +199,15 @@ class ExpenseQueries(StoreBase):
             [first],
         )
         self.conn.execute(SEARCH_INSERT_TRIGGER)
+
+    def ref_holders(self, ref: str) -> list[dict[str, Any]]:
+        """The (client, currency) pairs of every expense under invoice `ref`, deleted ones
+        included: a ref stays one client's while any expense carries it."""
+        return self._all(
+            "SELECT DISTINCT e.client_id, cl.name AS client_name, e.currency FROM expenses e "
+            "LEFT JOIN clients cl ON cl.id = e.client_id WHERE e.invoice_ref = ?",
+            (ref,),
+        )
 
     def insert_expense(self, values: dict[str, Any], tags: Iterable[str] = ()) -> int:
         expense_id = self._insert("expenses", EXPENSE_COLUMNS, values)

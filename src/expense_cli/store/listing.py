@@ -75,6 +75,7 @@ class ExpenseQuery:
     tag_keys: tuple[str, ...] = ()
     all_tags: bool = False
     currency: str | None = None
+    invoice_ref: str | None = None
     sort: str = "created"
     descending: bool = True
     limit: int | None = None
@@ -168,6 +169,8 @@ def _filters(q: ExpenseQuery, w: _Where) -> None:
         w.add(f"{w.col('client_id')} IN ({CLIENTS_NAMED})", client_name_pattern(q.client_name))
     for column, value in equality_filters(q).items():
         w.add(f"{w.col(column)} = ?", value)
+    if q.invoice_ref is not None:
+        w.add(f"{w.col('invoice_ref')} = ?", q.invoice_ref)
     for column in RANGES:
         low, high = range_bounds(q, column)
         if low is not None:
@@ -297,18 +300,30 @@ GROUPS = {
 }
 
 
-def build_report(q: ExpenseQuery, by: tuple[str, ...]) -> tuple[str, list[Any]]:
+# SQLite's sum() stops at 64 bits ("integer overflow"); summing the high and low parts
+# apart keeps each far below that, and Python adds them back exactly.
+SUM_SPLIT = 10**9
+
+
+def build_report(
+    q: ExpenseQuery, by: tuple[str, ...], *, wide: bool = False
+) -> tuple[str, list[Any]]:
     """Counts and integer sums per group, currency and minor digits; the filters are the
-    list filters, with the date range free to use the covering `live_report` index."""
+    list filters, with the date range free to use the covering `live_report` index.
+    `wide` sums in two parts (`total_hi`, `total_lo`) for totals beyond 64 bits."""
     w = _Where(Plan("set", source="report", indexed=frozenset({"date"})))
     _filters(q, w)
     keys = [f"{GROUPS[name]} AS g{i}" for i, name in enumerate(by)]
     tag_name = ", min(t.tag) AS tag_name" if "tag" in by else ""
     join = "\nLEFT JOIN expense_tags t ON t.expense_id = e.id" if "tag" in by else ""
     where = ("\nWHERE " + "\n  AND ".join(w.clauses)) if w.clauses else ""
-    columns = ", ".join(
-        [*keys, "e.currency", "e.scale", "count(*) AS n", "sum(e.amount_minor) AS total"]
+    total = (
+        f"sum(e.amount_minor / {SUM_SPLIT}) AS total_hi, sum(e.amount_minor % {SUM_SPLIT}) "
+        "AS total_lo"
+        if wide
+        else "sum(e.amount_minor) AS total"
     )
+    columns = ", ".join([*keys, "e.currency", "e.scale", "count(*) AS n", total])
     groups = ", ".join([*(f"g{i}" for i in range(len(by))), "e.currency", "e.scale"])
     sql = f"SELECT {columns}{tag_name}\nFROM expenses e{join}{where}\nGROUP BY {groups}"
     return sql, w.params

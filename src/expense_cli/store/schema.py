@@ -187,7 +187,34 @@ def _m002_list_indexes(db: Database) -> None:
         db.execute(statement)
 
 
-STEPS = (_m001_initial, _m002_list_indexes)
+# The date a category's creation price starts: the first date the book accepts, so that
+# price covers every date before the next one (SPEC §10.10 item 3).
+FIRST_PRICE_FROM = "1900-01-01"
+M003_UNIT_PRICES = (
+    # `starts` (not `from`, an SQL keyword) is an ISO date; one price per category and day.
+    """CREATE TABLE unit_prices (
+        id INTEGER PRIMARY KEY,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        starts TEXT NOT NULL,
+        price TEXT NOT NULL,
+        UNIQUE (category_id, starts)
+    ) STRICT""",
+    # categories.unit_price stays: its CHECK marks the basis; prices are read from unit_prices.
+    "ALTER TABLE categories ADD COLUMN unit_currency TEXT",
+    """UPDATE categories SET unit_currency = coalesce(
+        (SELECT value FROM settings WHERE key = 'default_currency'), 'USD')
+        WHERE basis = 'unit'""",
+    f"""INSERT INTO unit_prices (category_id, starts, price)
+        SELECT id, '{FIRST_PRICE_FROM}', unit_price FROM categories WHERE basis = 'unit'""",
+)
+
+
+def _m003_unit_prices(db: Database) -> None:
+    for statement in M003_UNIT_PRICES:
+        db.execute(statement)
+
+
+STEPS = (_m001_initial, _m002_list_indexes, _m003_unit_prices)
 LATEST = len(STEPS)
 
 
