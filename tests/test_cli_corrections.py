@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -373,3 +375,35 @@ def test_a_real_cursor_still_pages(cli: Cli) -> None:
 
     assert page.exit_code == 0, page.stderr
     assert [e["description"] for e in page.data] == ["e1"]
+
+
+@pytest.mark.skipif(EXPENSE is None, reason="the installed command is needed")
+def test_completion_reads_an_older_book_without_migrating_it(book: Path, tmp_path: Path) -> None:
+    from tests.test_unit_prices import _STEP, _frozen_book
+
+    _frozen_book(book)
+    before = book.read_bytes()
+    env = {**installed_env(book), "_EXPENSE_COMPLETE": "complete_bash",
+           "COMP_WORDS": "expense add x 1 -c Mil", "COMP_CWORD": "5"}  # fmt: skip
+    assert EXPENSE is not None
+    done = subprocess.run([EXPENSE], env=env, capture_output=True, text=True, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Mileage"]
+    assert book.read_bytes() == before
+    with closing(sqlite3.connect(book)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == _STEP
+
+
+def test_list_ref_reads_the_invoice_ref_index(tmp_path: Path) -> None:
+    from expense_cli.store import Store
+    from expense_cli.store.listing import ExpenseQuery, build_select
+
+    store = Store.open(tmp_path / "plan.db")
+    query = ExpenseQuery(invoice_ref="INV-1", limit=50)
+    sql, params = build_select(query, store.plan(query))
+    plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    store.close()
+
+    assert "expenses_by_invoice_ref" in plan
+    assert "SCAN e" not in plan

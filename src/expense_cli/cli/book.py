@@ -100,6 +100,7 @@ def backup(
     ctx: typer.Context,
     dest: Annotated[Path, typer.Argument(help="Backup file to write.", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
@@ -110,6 +111,8 @@ def backup(
     store = open_store(ctx.find_root())
     with render.progress_pages("Backing up") as progress:
         written = maintenance.backup(store, dest.expanduser(), force=force, progress=progress)
+    if quiet:
+        return
     if chosen(fmt, as_json) == "json":
         render.write_json(render.envelope({"path": str(written)}))
     else:

@@ -12,11 +12,14 @@ from expense_cli.cli.options import FormatOpt, JsonOpt, QuietOpt, _complete
 from expense_cli.domain.enums import Approval, Reimbursement
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from expense_cli.domain.models import Category, Client, Project
 
 output = lazy("expense_cli.cli.output")
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.catalog")
+book = lazy("expense_cli.domain.book")
 
 categories = AppTyper()
 clients = AppTyper()
@@ -66,6 +69,16 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list):
         return "; ".join(f"{p['price']} from {p['from']}" for p in value)
     return render.plain(value)
+
+
+def _change(
+    ctx: typer.Context, change: "Callable[..., Any]", *args: Any, fmt: RecordFormat,
+    as_json: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Run a catalogue change and print its record before the commit (§10.1 item 18)."""
+    store = open_store(ctx)
+    with book.transaction(store), output.delivered():
+        _show(change(store, *args), fmt, as_json, quiet)
 
 
 def _show(item: Any, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
@@ -134,12 +147,11 @@ def categories_add(
 
     Example: expense categories add Mileage --unit km --unit-price 0.58 --unit-currency EUR
     """
-    created = use.add_category(
-        open_store(ctx), name, unit, unit_price,
+    _change(
+        ctx, use.add_category, name, unit, unit_price,
         approval or Approval.APPROVED, reimbursement or Reimbursement.NOT_REIMBURSABLE,
-        unit_currency,
+        unit_currency, fmt=fmt, as_json=as_json, quiet=quiet,
     )  # fmt: skip
-    _show(created, fmt, as_json, quiet)
 
 
 @categories.command("edit")
@@ -171,10 +183,8 @@ def categories_edit(
 
     Example: expense categories edit Mileage --unit-price 0.62 --from 2026-01-01
     """
-    changed = use.edit_category(
-        open_store(ctx), ref, name, unit_price, approval, reimbursement, starts
-    )
-    _show(changed, fmt, as_json, quiet)
+    _change(ctx, use.edit_category, ref, name, unit_price, approval, reimbursement, starts,
+            fmt=fmt, as_json=as_json, quiet=quiet)  # fmt: skip
 
 
 @categories.command("archive")
@@ -189,7 +199,7 @@ def categories_archive(
 
     Example: expense categories archive Rent
     """
-    _show(use.archive_category(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.archive_category, ref, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @categories.command("unarchive")
@@ -204,7 +214,7 @@ def categories_unarchive(
 
     Example: expense categories unarchive Rent
     """
-    _show(use.unarchive_category(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.unarchive_category, ref, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @categories.command("delete")
@@ -219,7 +229,7 @@ def categories_delete(
 
     Example: expense categories delete Salaries
     """
-    _show(use.delete_category(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.delete_category, ref, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 # clients ------------------------------------------------------------------------------
@@ -249,7 +259,7 @@ def clients_add(
 
     Example: expense clients add "Acme GmbH" --currency EUR
     """
-    _show(use.add_client(open_store(ctx), name, currency), fmt, as_json, quiet)
+    _change(ctx, use.add_client, name, currency, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @clients.command("edit")
@@ -266,7 +276,7 @@ def clients_edit(
 
     Example: expense clients edit Acme --name "Acme Inc"
     """
-    _show(use.edit_client(open_store(ctx), ref, name, currency), fmt, as_json, quiet)
+    _change(ctx, use.edit_client, ref, name, currency, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @clients.command("archive")
@@ -281,7 +291,7 @@ def clients_archive(
 
     Example: expense clients archive Acme
     """
-    _show(use.archive_client(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.archive_client, ref, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @clients.command("unarchive")
@@ -296,7 +306,7 @@ def clients_unarchive(
 
     Example: expense clients unarchive Acme
     """
-    _show(use.unarchive_client(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.unarchive_client, ref, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 # projects -----------------------------------------------------------------------------
@@ -328,7 +338,7 @@ def projects_add(
 
     Example: expense projects add Website --client Acme
     """
-    _show(use.add_project(open_store(ctx), name, client), fmt, as_json, quiet)
+    _change(ctx, use.add_project, name, client, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @projects.command("edit")
@@ -344,7 +354,7 @@ def projects_edit(
 
     Example: expense projects edit Website --name "Website relaunch"
     """
-    _show(use.edit_project(open_store(ctx), ref, name), fmt, as_json, quiet)
+    _change(ctx, use.edit_project, ref, name, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @projects.command("archive")
@@ -359,7 +369,7 @@ def projects_archive(
 
     Example: expense projects archive Website
     """
-    _show(use.archive_project(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.archive_project, ref, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @projects.command("unarchive")
@@ -374,4 +384,4 @@ def projects_unarchive(
 
     Example: expense projects unarchive Website
     """
-    _show(use.unarchive_project(open_store(ctx), ref), fmt, as_json, quiet)
+    _change(ctx, use.unarchive_project, ref, fmt=fmt, as_json=as_json, quiet=quiet)

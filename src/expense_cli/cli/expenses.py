@@ -39,6 +39,7 @@ render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.expenses")
 reading = lazy("expense_cli.domain.rows")  # show: no use-case machinery to import
 compose = lazy("expense_cli.domain.compose")
+book = lazy("expense_cli.domain.book")
 
 _NEGATIVE = re.compile(r"-[0-9.]\S*")
 
@@ -137,7 +138,7 @@ def add(
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
     )  # fmt: skip
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         created = use.add_expense(store, inp, idempotency_key=idempotency_key)
         output.expense(created, fmt, as_json, quiet)
 
@@ -189,7 +190,7 @@ def edit(
         notes=notes, approval=approval, reimbursement=reimbursement,
     )  # fmt: skip
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         output.expense(use.edit_expense(store, expense_id, inp), fmt, as_json, quiet)
 
 
@@ -206,7 +207,7 @@ def delete(
     Example: expense delete 59 60
     """
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         deleted = use.delete_expenses(store, expense_ids, force=force)
         output.expenses(deleted, fmt, as_json, quiet)
 
@@ -223,7 +224,7 @@ def restore(
     Example: expense restore 59
     """
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         output.expenses(use.restore_expenses(store, expense_ids), fmt, as_json, quiet)
 
 
@@ -258,7 +259,7 @@ def tag(
             print("\n".join(render.escape_controls(t) for t in record.tags))
         return
     replace = [] if clear else (tags or None)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         changed = use.tag_expense(
             store, expense_id, replace=replace, add=add or (), remove=remove or ()
         )
@@ -279,7 +280,7 @@ def attach(
     Example: expense attach 59 -p Website
     """
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         changed = use.attach(store, expense_id, client=client, project=project)
         output.expense(changed, fmt, as_json, quiet)
 
@@ -296,7 +297,7 @@ def detach(
     Example: expense detach 59
     """
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         output.expense(use.detach(store, expense_id), fmt, as_json, quiet)
 
 
@@ -328,7 +329,7 @@ def clone(
         label=label, client=client, project=project, billable=billable,
     )  # fmt: skip
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         created = use.clone_expense(store, expense_id, inp, idempotency_key=idempotency_key)
         output.expense(created, fmt, as_json, quiet)
 
@@ -346,7 +347,7 @@ def invoice(
     Example: expense invoice 59 60 --ref INV-2026-011
     """
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         output.expenses(use.invoice(store, expense_ids, ref=ref), fmt, as_json, quiet)
 
 
@@ -362,5 +363,5 @@ def uninvoice(
     Example: expense uninvoice 59
     """
     store = open_store(ctx)
-    with use.transaction(store), output.delivered():
+    with book.transaction(store), output.delivered():
         output.expenses(use.uninvoice(store, expense_ids), fmt, as_json, quiet)

@@ -25,9 +25,9 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
         if not path.exists():
             return []
         try:
-            from expense_cli.domain.book import open_book
+            from expense_cli.domain.book import peek_book
 
-            store = open_book(path)
+            store = peek_book(path)
         except Exception:
             return []
         typed = incomplete.casefold()

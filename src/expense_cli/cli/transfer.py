@@ -182,6 +182,7 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import expenses all or nothing: every row is validated first; known uids are skipped.
@@ -207,6 +208,8 @@ def import_file(
             dry_run=dry_run, progress=advance, typed=kind is not ImportFormat.CSV,
             date_format=date_format,
         )  # fmt: skip
+    if quiet:
+        return
     if as_json:
         render.write_json(render.envelope(result.to_json()))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,17 @@ class Settings:
 
     def as_dict(self) -> dict[str, str]:
         return {"default_currency": self.default_currency, "date_order": self.date_order.value}
+
+
+def transaction(store: Store) -> AbstractContextManager[None]:
+    """One transaction around a use case and its output: a command that changes records
+    prints them before the commit, so output that cannot be written changes nothing."""
+    return store.write()
+
+
+def peek_book(path: Path) -> Store:
+    """An existing book opened read-only, never created or migrated (completion)."""
+    return Store.open_read_only(path)
 
 
 def open_book(path: Path, *, create: bool = True) -> Store:

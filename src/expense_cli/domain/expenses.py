@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,12 +30,6 @@ from expense_cli.errors import (
 from expense_cli.store import Store
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-
-
-def transaction(store: Store) -> AbstractContextManager[None]:
-    """One transaction around a use case and its output: a command that changes records
-    prints them before the commit, so output that cannot be written changes nothing."""
-    return store.write()
 
 
 def _live(store: Store, ids: Sequence[int]) -> list[Expense]:

@@ -71,6 +71,22 @@ class Store(CatalogQueries, ExpenseQueries):
             raise
         return store
 
+    @classmethod
+    def open_read_only(cls, path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
+        """An existing book for peeking (shell completion): opened read-only, never created
+        or migrated; a book of another version may lack what the caller reads."""
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                timeout=busy_timeout_ms / 1000,
+            )  # fmt: skip
+            store = cls(conn, path)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            store._gate()
+        except sqlite3.Error as exc:
+            raise unavailable(exc, path) from None
+        return store
+
     def close(self) -> None:
         self.conn.close()
 

@@ -214,7 +214,19 @@ def _m003_unit_prices(db: Database) -> None:
         db.execute(statement)
 
 
-STEPS = (_m001_initial, _m002_list_indexes, _m003_unit_prices)
+# `list --ref` and the one-client-per-invoice check find an invoice's few expenses by
+# this index instead of reading a million rows; only invoiced rows carry a ref.
+M004_REF_INDEX = (
+    "CREATE INDEX expenses_by_invoice_ref ON expenses(invoice_ref) WHERE invoice_ref IS NOT NULL",
+)
+
+
+def _m004_invoice_ref_index(db: Database) -> None:
+    for statement in M004_REF_INDEX:
+        db.execute(statement)
+
+
+STEPS = (_m001_initial, _m002_list_indexes, _m003_unit_prices, _m004_invoice_ref_index)
 LATEST = len(STEPS)
 
 
