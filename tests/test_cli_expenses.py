@@ -700,3 +700,20 @@ def test_json_errors_go_to_stderr_as_an_envelope(
     assert error["code"] == code
     assert isinstance(error["message"], str) and error["message"]
     assert isinstance(error["fields"], dict)
+
+
+def test_an_unknown_category_does_not_hide_a_bad_amount(cli: Cli) -> None:
+    result = cli("add", "ok", "x", "-c", "Nope", "--json")
+    assert result.exit_code == 4
+    assert set(result.error["fields"]) == {"category", "amount"}
+
+
+@pytest.mark.parametrize("order", ["ymd", "dmy", "mdy"])
+def test_a_non_padded_year_first_date_reads_year_month_day(cli: Cli, order: str) -> None:
+    assert cli("config", "date_order", order).exit_code == 0
+    added = cli("add", "Taxi", "1", "-c", "Travel", "-d", "2025-3-4", "--json")
+    assert added.exit_code == 0, added.stderr
+    assert added.data["date"] == "2025-03-04"
+    wrong = cli("add", "Taxi", "1", "-c", "Travel", "-d", "2025-13-4", "--json")
+    assert wrong.exit_code == 4
+    assert "date" in wrong.error["fields"]

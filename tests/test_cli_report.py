@@ -427,3 +427,13 @@ def test_chart_draws_bars_proportional_within_a_currency(cli: Cli) -> None:
     meals = next(line for line in charted if "Meals" in line)
     assert travel.count("█") > meals.count("█") > 0
     assert meals.count("█") == pytest.approx(travel.count("█") / 4, abs=1.5)
+
+
+def test_a_tag_is_one_report_group_whatever_its_case_or_currency(cli: Cli) -> None:
+    assert cli("clients", "add", "Euro Co", "--currency", "EUR").exit_code == 0
+    assert cli("add", "a", "2", "-c", "Travel", "-t", "foo").exit_code == 0
+    assert cli("add", "b", "3", "-c", "Travel", "-t", "Foo", "--client", "Euro Co").exit_code == 0
+    result = cli("report", "--by", "tag", "--json")
+    assert result.exit_code == 0
+    groups = {(row["group"]["tag"], row["currency"]) for row in result.data}
+    assert groups == {("Foo", "EUR"), ("Foo", "USD")}

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from expense_cli.domain.dates import DateOrder, format_timestamp, parse_date, parse_time
-from expense_cli.domain.issues import InvalidValue
+from expense_cli.domain.validation import InvalidValue
 
 TODAY = date(2025, 6, 15)
 ORDERS = list(DateOrder)

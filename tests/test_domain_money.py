@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from expense_cli.domain.issues import InvalidValue
 from expense_cli.domain.money import (
     amount_key,
     currency_digits,
@@ -18,6 +17,7 @@ from expense_cli.domain.money import (
     parse_units,
     units_amount,
 )
+from expense_cli.domain.validation import InvalidValue
 
 USD, JPY, BHD, CLF = 2, 0, 3, 4
 

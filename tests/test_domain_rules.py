@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from expense_cli.domain.issues import Issues
 from expense_cli.domain.models import (
-    FLAT_COLUMNS,
+    CSV_COLUMNS,
     Approval,
     Basis,
     BillingStatus,
@@ -22,9 +21,9 @@ from expense_cli.domain.models import (
     Money,
     Project,
     Reimbursement,
-    flat_row,
+    csv_row,
 )
-from expense_cli.domain.reports import sum_minor, totals_by_currency
+from expense_cli.domain.report import sum_minor, totals_by_currency
 from expense_cli.domain.rules import (
     Link,
     check_currency,
@@ -33,6 +32,7 @@ from expense_cli.domain.rules import (
     link,
     price,
 )
+from expense_cli.domain.validation import Issues
 from expense_cli.errors import ConflictError, InvoicedLockedError, ValidationError
 
 ACME = Client(1, "Acme", "USD")
@@ -339,7 +339,7 @@ def test_totals_by_currency_of_nothing_is_empty() -> None:
     assert totals_by_currency([]) == {}
 
 
-# --- Expense.to_json and flat_row (§1, §4) ----------------------------------------------
+# --- Expense.to_json and csv_row (§1, §4) ----------------------------------------------
 
 
 def test_to_json_has_exactly_the_contract_fields() -> None:
@@ -413,9 +413,9 @@ def test_to_json_linked_records_are_id_and_name() -> None:
 
 
 def _flat(expense: Expense) -> dict[str, Any]:
-    values = flat_row(expense)
-    assert len(values) == len(FLAT_COLUMNS)
-    return dict(zip(FLAT_COLUMNS, values, strict=True))
+    values = csv_row(expense)
+    assert len(values) == len(CSV_COLUMNS)
+    return dict(zip(CSV_COLUMNS, values, strict=True))
 
 
 def test_flat_row_uses_names_and_joins_tags_with_semicolons() -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 
-from expense_cli.domain.issues import InvalidValue
 from expense_cli.domain.text import (
     apply_tag_edits,
     clean_text,
@@ -17,6 +16,7 @@ from expense_cli.domain.text import (
     notes,
     tag,
 )
+from expense_cli.domain.validation import InvalidValue
 
 TextRule = Callable[[str], str]
 FIELDS: list[tuple[TextRule, int]] = [

@@ -329,3 +329,13 @@ def test_invalid_utf8_on_stdin_is_exit_4_naming_the_line(cli: Cli) -> None:
     assert result.exit_code == 4
     assert set(result.error["fields"]) == {"line 2.row"}
     assert _all(cli) == []
+
+
+def test_import_names_the_amount_of_a_row_with_an_unknown_category(
+    cli: Cli, tmp_path: Path
+) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text("date,description,amount,category\n2025-01-01,ok,x,Nope\n")
+    result = cli("import", str(source), "--json")
+    assert result.exit_code == 4
+    assert {"line 2.category", "line 2.amount"} <= set(result.error["fields"])

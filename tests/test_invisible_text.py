@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from expense_cli.cli import render
 from expense_cli.domain import text
 from expense_cli.domain.enums import Approval, BillingStatus, Reimbursement
-from expense_cli.domain.issues import InvalidValue
 from expense_cli.domain.models import Expense, Money, Ref
+from expense_cli.domain.validation import InvalidValue
 from tests.conftest import Cli, ok
 
 PROPERTY = settings(

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from expense_cli.domain.dates import DateOrder, parse_date
-from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.money import format_minor, parse_amount
 from expense_cli.domain.text import apply_tag_edits, normalize_tags, tag
+from expense_cli.domain.validation import InvalidValue, Issues
 
 # conftest's autouse fixture gives each test a temp book; these tests never touch it.
 PROPERTY = settings(

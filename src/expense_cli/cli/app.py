@@ -25,8 +25,8 @@ COMMANDS = {
     "add": "expenses", "show": "expenses", "edit": "expenses", "delete": "expenses",
     "restore": "expenses", "tag": "expenses", "attach": "expenses", "detach": "expenses",
     "clone": "expenses", "invoice": "expenses", "uninvoice": "expenses", "list": "listing",
-    "categories": "catalog", "clients": "catalog", "projects": "catalog", "report": "transfer",
-    "export": "transfer", "import": "transfer", "config": "book", "demo": "book", "db": "book",
+    "categories": "catalog", "clients": "catalog", "projects": "catalog", "report": "report",
+    "export": "export", "import": "importer", "config": "book", "demo": "book", "db": "book",
 }  # fmt: skip
 _GLOBAL_FLAGS = ("--debug",)
 _GLOBAL_VALUES = ("--db",)

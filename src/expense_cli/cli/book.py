@@ -16,7 +16,7 @@ use = lazy("expense_cli.domain.book")
 maintenance = lazy("expense_cli.domain.maintenance")
 demo_book = lazy("expense_cli.domain.demo")
 listing = lazy("expense_cli.domain.listing")
-reports = lazy("expense_cli.domain.reports")
+reports = lazy("expense_cli.domain.report")
 
 db = AppTyper(
     help="Maintenance of the book file: path, check, backup.\n\nExample: expense db check",

@@ -8,7 +8,7 @@ from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import FormatOpt, JsonOpt, QuietOpt, _complete
+from expense_cli.cli.options import FormatOpt, JsonOpt, QuietOpt, complete_names
 from expense_cli.domain.enums import Approval, Reimbursement
 
 if TYPE_CHECKING:
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
     from expense_cli.domain.models import Category, Client, Project
 
-output = lazy("expense_cli.cli.output")
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.catalog")
 book = lazy("expense_cli.domain.book")
@@ -29,19 +28,19 @@ NameArg = Annotated[str, typer.Argument(help="Name.", show_default=False)]
 CategoryRef = Annotated[
     str,
     typer.Argument(
-        help="Category id or name.", autocompletion=_complete("category"), show_default=False
+        help="Category id or name.", autocompletion=complete_names("category"), show_default=False
     ),
 ]
 ClientRef = Annotated[
     str,
     typer.Argument(
-        help="Client id or name.", autocompletion=_complete("client"), show_default=False
+        help="Client id or name.", autocompletion=complete_names("client"), show_default=False
     ),
 ]
 ProjectRef = Annotated[
     str,
     typer.Argument(
-        help="Project id or name.", autocompletion=_complete("project"), show_default=False
+        help="Project id or name.", autocompletion=complete_names("project"), show_default=False
     ),
 ]
 NewName = Annotated[str | None, typer.Option("--name", help="New name.")]
@@ -77,7 +76,7 @@ def _change(
 ) -> None:  # fmt: skip
     """Run a catalogue change and print its record before the commit (§10.1 item 18)."""
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
+    with book.transaction(store), render.delivered():
         _show(change(store, *args), fmt, as_json, quiet)
 
 
@@ -86,7 +85,7 @@ def _show(item: Any, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
     if quiet:
         print(item.id)
     elif chosen(fmt, as_json) == "json":
-        output.record(item, fmt, as_json)
+        render.show_record(item, fmt, as_json)
     else:
         render.record_table([(k, _cell(v)) for k, v in item.to_json().items()])
 
@@ -117,7 +116,7 @@ def categories_list(
     if ctx.invoked_subcommand is None:
         headers = ["ID", "Name", "Basis", "Unit price", "Approval", "Reimbursement", "Archived"]
         categories = use.list_categories(open_store(ctx, create=False))
-        output.records(categories, fmt, as_json, headers, _category_row, right=[0])
+        render.show_records(categories, fmt, as_json, headers, _category_row, right=[0])
 
 
 @categories.command("add")
@@ -242,7 +241,7 @@ def clients_list(
     Example: expense clients --json
     """
     if ctx.invoked_subcommand is None:
-        output.records(use.list_clients(open_store(ctx, create=False)), fmt, as_json,
+        render.show_records(use.list_clients(open_store(ctx, create=False)), fmt, as_json,
                        ["ID", "Name", "Currency", "Archived"], _client_row, right=[0])  # fmt: skip
 
 
@@ -319,7 +318,7 @@ def projects_list(
     Example: expense projects --json
     """
     if ctx.invoked_subcommand is None:
-        output.records(use.list_projects(open_store(ctx, create=False)), fmt, as_json,
+        render.show_records(use.list_projects(open_store(ctx, create=False)), fmt, as_json,
                        ["ID", "Name", "Client", "Archived"], _project_row, right=[0])  # fmt: skip
 
 
@@ -328,7 +327,10 @@ def projects_add(
     ctx: typer.Context,
     name: NameArg,
     client: Annotated[
-        str, typer.Option("--client", help="Client id or name.", autocompletion=_complete("client"))
+        str,
+        typer.Option(
+            "--client", help="Client id or name.", autocompletion=complete_names("client")
+        ),
     ],
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,

@@ -34,10 +34,9 @@ from expense_cli.cli.options import (
 )
 from expense_cli.errors import UsageError
 
-output = lazy("expense_cli.cli.output")
 render = lazy("expense_cli.cli.render")
 use = lazy("expense_cli.domain.expenses")
-reading = lazy("expense_cli.domain.rows")  # show: no use-case machinery to import
+reading = lazy("expense_cli.domain.records")  # show: no use-case machinery to import
 compose = lazy("expense_cli.domain.compose")
 book = lazy("expense_cli.domain.book")
 
@@ -138,9 +137,9 @@ def add(
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
     )  # fmt: skip
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
+    with book.transaction(store), render.delivered():
         created = use.add_expense(store, inp, idempotency_key=idempotency_key)
-        output.expense(created, fmt, as_json, quiet)
+        render.show_expense(created, fmt, as_json, quiet)
 
 
 def show(
@@ -157,7 +156,7 @@ def show(
     Example: expense show 59 --json
     """
     store = open_store(ctx, create=False)
-    output.expense(reading.get_expense(store, expense_id, deleted=deleted), fmt, as_json)
+    render.show_expense(reading.get_expense(store, expense_id, deleted=deleted), fmt, as_json)
 
 
 def edit(
@@ -190,8 +189,8 @@ def edit(
         notes=notes, approval=approval, reimbursement=reimbursement,
     )  # fmt: skip
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
-        output.expense(use.edit_expense(store, expense_id, inp), fmt, as_json, quiet)
+    with book.transaction(store), render.delivered():
+        render.show_expense(use.edit_expense(store, expense_id, inp), fmt, as_json, quiet)
 
 
 def delete(
@@ -207,9 +206,9 @@ def delete(
     Example: expense delete 59 60
     """
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
+    with book.transaction(store), render.delivered():
         deleted = use.delete_expenses(store, expense_ids, force=force)
-        output.expenses(deleted, fmt, as_json, quiet)
+        render.show_expenses(deleted, fmt, as_json, quiet)
 
 
 def restore(
@@ -224,8 +223,8 @@ def restore(
     Example: expense restore 59
     """
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
-        output.expenses(use.restore_expenses(store, expense_ids), fmt, as_json, quiet)
+    with book.transaction(store), render.delivered():
+        render.show_expenses(use.restore_expenses(store, expense_ids), fmt, as_json, quiet)
 
 
 def tag(
@@ -259,11 +258,11 @@ def tag(
             print("\n".join(render.escape_controls(t) for t in record.tags))
         return
     replace = [] if clear else (tags or None)
-    with book.transaction(store), output.delivered():
+    with book.transaction(store), render.delivered():
         changed = use.tag_expense(
             store, expense_id, replace=replace, add=add or (), remove=remove or ()
         )
-        output.expense(changed, fmt, as_json, quiet)
+        render.show_expense(changed, fmt, as_json, quiet)
 
 
 def attach(
@@ -280,9 +279,9 @@ def attach(
     Example: expense attach 59 -p Website
     """
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
+    with book.transaction(store), render.delivered():
         changed = use.attach(store, expense_id, client=client, project=project)
-        output.expense(changed, fmt, as_json, quiet)
+        render.show_expense(changed, fmt, as_json, quiet)
 
 
 def detach(
@@ -297,8 +296,8 @@ def detach(
     Example: expense detach 59
     """
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
-        output.expense(use.detach(store, expense_id), fmt, as_json, quiet)
+    with book.transaction(store), render.delivered():
+        render.show_expense(use.detach(store, expense_id), fmt, as_json, quiet)
 
 
 def clone(
@@ -329,9 +328,9 @@ def clone(
         label=label, client=client, project=project, billable=billable,
     )  # fmt: skip
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
+    with book.transaction(store), render.delivered():
         created = use.clone_expense(store, expense_id, inp, idempotency_key=idempotency_key)
-        output.expense(created, fmt, as_json, quiet)
+        render.show_expense(created, fmt, as_json, quiet)
 
 
 def invoice(
@@ -347,8 +346,8 @@ def invoice(
     Example: expense invoice 59 60 --ref INV-2026-011
     """
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
-        output.expenses(use.invoice(store, expense_ids, ref=ref), fmt, as_json, quiet)
+    with book.transaction(store), render.delivered():
+        render.show_expenses(use.invoice(store, expense_ids, ref=ref), fmt, as_json, quiet)
 
 
 def uninvoice(
@@ -363,5 +362,5 @@ def uninvoice(
     Example: expense uninvoice 59
     """
     store = open_store(ctx)
-    with book.transaction(store), output.delivered():
-        output.expenses(use.uninvoice(store, expense_ids), fmt, as_json, quiet)
+    with book.transaction(store), render.delivered():
+        render.show_expenses(use.uninvoice(store, expense_ids), fmt, as_json, quiet)

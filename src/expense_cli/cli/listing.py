@@ -10,7 +10,7 @@ import typer
 from expense_cli.cli.context import open_store
 from expense_cli.cli.formats import ListFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import JsonOpt, ListFormatOpt, QuietOpt, _complete
+from expense_cli.cli.options import JsonOpt, ListFormatOpt, QuietOpt, complete_names
 from expense_cli.domain.enums import Approval, Reimbursement
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ CategoryFilter = Annotated[
     list[str] | None,
     typer.Option(
         "--category", "-c", rich_help_panel=FILTERS, help="Category (repeatable: any of them).",
-        autocompletion=_complete("category"),
+        autocompletion=complete_names("category"),
     ),
 ]  # fmt: skip
 ClientFilter = Annotated[
@@ -35,7 +35,7 @@ ClientFilter = Annotated[
         "--client",
         rich_help_panel=FILTERS,
         help="Client id or name.",
-        autocompletion=_complete("client"),
+        autocompletion=complete_names("client"),
     ),
 ]
 ClientNameFilter = Annotated[
@@ -51,7 +51,7 @@ ProjectFilter = Annotated[
         "-p",
         rich_help_panel=FILTERS,
         help="Project id or name.",
-        autocompletion=_complete("project"),
+        autocompletion=complete_names("project"),
     ),
 ]
 BillableFilter = Annotated[

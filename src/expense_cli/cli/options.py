@@ -11,7 +11,7 @@ from expense_cli.cli.formats import ListFormat, RecordFormat
 from expense_cli.domain.enums import Approval, Reimbursement
 
 
-def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
+def complete_names(kind: str) -> Callable[[typer.Context, str], list[str]]:
     """Complete category, client or project names read from the book."""
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -76,13 +76,13 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only ids.")
 CategoryOpt = Annotated[
     str | None,
     typer.Option(
-        "--category", "-c", help="Category id or name.", autocompletion=_complete("category")
+        "--category", "-c", help="Category id or name.", autocompletion=complete_names("category")
     ),
 ]
 ClientOpt = Annotated[
     str | None,
     typer.Option(
-        "--client", help='Client id or name ("" detaches).', autocompletion=_complete("client")
+        "--client", help='Client id or name ("" detaches).', autocompletion=complete_names("client")
     ),
 ]
 ProjectOpt = Annotated[
@@ -91,7 +91,7 @@ ProjectOpt = Annotated[
         "--project",
         "-p",
         help='Project id or name ("" detaches).',
-        autocompletion=_complete("project"),
+        autocompletion=complete_names("project"),
     ),
 ]
 DescriptionOpt = Annotated[str | None, typer.Option("--description", help="New description.")]

@@ -15,16 +15,20 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from expense_cli.cli.formats import chosen
 from expense_cli.domain.models import (
-    FLAT_COLUMNS,
+    CSV_COLUMNS,
     FORMULA_STARTS,
     NUMERIC_COLUMNS,
     Expense,
-    flat_row,
+    csv_row,
 )
 from expense_cli.domain.text import CONTROL_CHARS, CONTROL_CHARS_BUT_LINES
+from expense_cli.errors import OutputFailedError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -69,7 +73,7 @@ def neutralise(value: str) -> str:
 
 
 _RISKY_FIRST = frozenset("=+-@\t\r'")
-_TEXT_AT = tuple(i for i, column in enumerate(FLAT_COLUMNS) if column not in NUMERIC_COLUMNS)
+_TEXT_AT = tuple(i for i, column in enumerate(CSV_COLUMNS) if column not in NUMERIC_COLUMNS)
 
 
 def _cells(row: tuple[Any, ...]) -> list[str]:
@@ -83,7 +87,7 @@ def _cells(row: tuple[Any, ...]) -> list[str]:
     return cells
 
 
-_NOTES_AT = FLAT_COLUMNS.index("notes")
+_NOTES_AT = CSV_COLUMNS.index("notes")
 
 
 def _escape_cells(cells: list[str]) -> list[str]:
@@ -103,16 +107,18 @@ def _tsv_escape(value: str) -> str:
 
 def write_delimited(expenses: Iterable[Expense], tsv: bool, out: TextIO | None = None) -> int:
     """CSV or TSV with the flat columns; returns the number of rows written."""
-    return write_flat(map(flat_row, expenses), tsv, out)
+    return write_csv_rows(map(csv_row, expenses), tsv, out)
 
 
-def write_flat(flat_rows: Iterable[tuple[Any, ...]], tsv: bool, out: TextIO | None = None) -> int:
-    """CSV or TSV of rows already in `FLAT_COLUMNS` order (`flat_row`, `rows.flat`)."""
+def write_csv_rows(
+    csv_rows: Iterable[tuple[Any, ...]], tsv: bool, out: TextIO | None = None
+) -> int:
+    """CSV or TSV of rows already in `CSV_COLUMNS` order (`csv_row`, `records.csv_row_maker`)."""
     out = out or sys.stdout
     count = 0
     if tsv:
-        out.write("\t".join(FLAT_COLUMNS) + "\n")
-        for row in flat_rows:
+        out.write("\t".join(CSV_COLUMNS) + "\n")
+        for row in csv_rows:
             out.write("\t".join(map(_tsv_escape, _cells(row))) + "\n")
             count += 1
         return count
@@ -120,8 +126,8 @@ def write_flat(flat_rows: Iterable[tuple[Any, ...]], tsv: bool, out: TextIO | No
     # With "\n" line ends, the csv module would leave a lone CR unquoted and readers would
     # split the row there: such a (rare) row is written fully quoted.
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(FLAT_COLUMNS)
-    for row in flat_rows:
+    writer.writerow(CSV_COLUMNS)
+    for row in csv_rows:
         cells = _cells(row)
         (quoted if "\r" in "".join(cells) else writer).writerow(cells)
         count += 1
@@ -229,7 +235,7 @@ def expense_table(
 ) -> None:
     """Expenses as a table; the footer totals them per currency ("Page total" when more
     pages follow, so it is never read as the total of the whole selection)."""
-    from expense_cli.domain.reports import totals_by_currency
+    from expense_cli.domain.report import totals_by_currency
 
     table = _expense_grid()
     for e in expenses:
@@ -246,7 +252,7 @@ def expense_table_stream(expenses: Iterable[Expense], batch: int = 100) -> None:
     from itertools import islice
 
     from expense_cli.domain.money import format_minor
-    from expense_cli.domain.reports import sum_minor
+    from expense_cli.domain.report import sum_minor
 
     rows = iter(expenses)
     chunk = list(islice(rows, batch))
@@ -417,3 +423,63 @@ def _bar(value: Decimal, peak: Decimal, width: int = 30) -> str:
         return ""
     halves = int(value * 2 * width / peak)
     return "█" * (halves // 2) + ("▌" if halves % 2 else "")
+
+
+# what a command produced, in the format the user chose ---------------------------------
+@contextmanager
+def delivered() -> Iterator[None]:
+    """Around the output a command prints inside its transaction: stdout written and
+    flushed, or an `OutputFailedError` (exit 6) that rolls the change back. A reader that
+    left early (`| head`) is no failure: the rest of the output goes nowhere."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OutputFailedError("standard output is closed; nothing was changed")
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - stdout from here on
+    except OSError as exc:
+        raise OutputFailedError(
+            f"cannot write the output ({exc.strerror or exc}); nothing was changed"
+        ) from None
+
+
+def show_expense(record: Expense, fmt: StrEnum, as_json: bool, quiet: bool = False) -> None:
+    """A mutation or `show` prints the whole expense; `-q` only its id."""
+    if quiet:
+        print(record.id)
+    elif chosen(fmt, as_json) == "json":
+        write_json(envelope(record.to_json()))
+    else:
+        record_table(expense_fields(record))
+
+
+def show_expenses(
+    records: Sequence[Expense], fmt: StrEnum, as_json: bool, quiet: bool = False
+) -> None:
+    """Commands taking `ID...` answer `{"data": [...]}` even for one id."""
+    if quiet:
+        print("\n".join(str(r.id) for r in records))
+    elif chosen(fmt, as_json) == "json":
+        write_json(envelope([r.to_json() for r in records]))
+    else:
+        expense_table(records, totals=False)
+
+
+def show_records(
+    items: Sequence[Any], fmt: StrEnum, as_json: bool, headers: Sequence[str], row: Any,
+    right: Sequence[int] = (),
+) -> None:  # fmt: skip
+    """Catalogue lists (categories, clients, projects)."""
+    if chosen(fmt, as_json) == "json":
+        write_json(envelope([item.to_json() for item in items]))
+    else:
+        simple_table(headers, [row(item) for item in items], right)
+
+
+def show_record(item: Any, fmt: StrEnum, as_json: bool) -> None:
+    if chosen(fmt, as_json) == "json":
+        write_json(envelope(item.to_json()))
+    else:
+        data = item.to_json()
+        record_table([(k, plain(v)) for k, v in data.items()])

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from expense_cli.domain.dates import DateOrder
-from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.money import normalize_currency
+from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import DatabaseUnavailableError, UsageError
 from expense_cli.store import Store
 

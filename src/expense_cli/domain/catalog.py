@@ -8,12 +8,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from expense_cli.domain import rows, text
+from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.dates import MIN_DATE, local_today, parse_date
-from expense_cli.domain.issues import Issues
 from expense_cli.domain.models import Approval, Basis, Category, Client, Project, Reimbursement
 from expense_cli.domain.money import format_decimal, normalize_currency, parse_unit_price
+from expense_cli.domain.validation import Issues
 from expense_cli.errors import ConflictError, NotFoundError, UsageError, ValidationError
 from expense_cli.store import Store
 
@@ -51,7 +51,7 @@ def find_category(
     if row is None:
         raise _missing(miss, field, f"no category {ref!r} (see `expense categories`)")
     prices = store.unit_prices(row["id"]) if row["basis"] == Basis.UNIT.value else ()
-    return rows.category(row, prices, _today())
+    return records.category(row, prices, _today())
 
 
 def _today() -> date:
@@ -64,7 +64,7 @@ def find_client(store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "c
     row = store.client(_id(ref)) if _is_id(ref) else store.client_named(ref)
     if row is None:
         raise _missing(miss, field, f"no client {ref!r} (see `expense clients`)")
-    return rows.client(row)
+    return records.client(row)
 
 
 def find_project(
@@ -81,7 +81,7 @@ def find_project(
         row = store.project(_id(ref))
         if row is None:
             raise _missing(miss, field, f"no project {ref!r} (see `expense projects`)")
-        return rows.project(row)
+        return records.project(row)
     found = store.projects_named(ref)
     if client_id is not None and len(found) > 1:
         found = [row for row in found if row["client_id"] == client_id] or found
@@ -93,7 +93,7 @@ def find_project(
         if miss is Miss.FILTER:  # a filter is a usage error whatever is wrong with it
             raise _missing(miss, field, message)
         raise ValidationError({field: message})
-    return rows.project(found[0])
+    return records.project(found[0])
 
 
 # categories ---------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def list_categories(store: Store) -> list[Category]:
     for price in store.all_unit_prices():
         prices.setdefault(price["category_id"], []).append(price)
     today = _today()
-    return [rows.category(row, prices.get(row["id"], ()), today) for row in store.categories()]
+    return [records.category(row, prices.get(row["id"], ()), today) for row in store.categories()]
 
 
 def _clean_name(issues: Issues, value: str) -> str | None:
@@ -262,7 +262,7 @@ def delete_category(store: Store, ref: str) -> Category:
 
 # clients ------------------------------------------------------------------------------
 def list_clients(store: Store) -> list[Client]:
-    return [rows.client(row) for row in store.clients()]
+    return [records.client(row) for row in store.clients()]
 
 
 def add_client(store: Store, name: str, currency: str | None = None) -> Client:
@@ -322,7 +322,7 @@ def unarchive_client(store: Store, ref: str) -> Client:
 
 # projects -----------------------------------------------------------------------------
 def list_projects(store: Store) -> list[Project]:
-    return [rows.project(row) for row in store.projects()]
+    return [records.project(row) for row in store.projects()]
 
 
 def add_project(store: Store, name: str, client_ref: str) -> Project:

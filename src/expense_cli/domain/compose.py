@@ -19,7 +19,6 @@ from expense_cli.domain.dates import (
     parse_time,
     utc_now,
 )
-from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import (
     Approval,
     Basis,
@@ -36,6 +35,7 @@ from expense_cli.domain.money import (
     parse_unit_price,
     parse_units,
 )
+from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import ValidationError
 from expense_cli.store import Store
 

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from expense_cli.domain.issues import InvalidValue
+from expense_cli.domain.validation import InvalidValue
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)

@@ -10,14 +10,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from expense_cli.domain import rows, rules, text
+from expense_cli.domain import records, rules, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
 from expense_cli.domain.dates import format_timestamp, parse_date
-from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import BillingStatus, Expense, Ref
-from expense_cli.domain.rows import get_expense
+from expense_cli.domain.records import get_expense
+from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import (
     ConflictError,
     ExpenseError,
@@ -38,7 +38,7 @@ def _live(store: Store, ids: Sequence[int]) -> list[Expense]:
     missing = [i for i in ids if i not in found or found[i]["deleted_at"] is not None]
     if missing:
         raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
-    return [rows.expense(found[i]) for i in dict.fromkeys(ids)]
+    return [records.expense(found[i]) for i in dict.fromkeys(ids)]
 
 
 def _resolved(store: Store, find: Any, ref: str | None, **kw: Any) -> Any:
@@ -260,7 +260,7 @@ def delete_expenses(
             raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
         # Deleting a deleted expense changes nothing and succeeds, as `restore` of a live one.
         expenses = [
-            rows.expense(found[i]) for i in dict.fromkeys(ids) if found[i]["deleted_at"] is None
+            records.expense(found[i]) for i in dict.fromkeys(ids) if found[i]["deleted_at"] is None
         ]
         invoiced = [e.id for e in expenses if e.invoiced]
         if invoiced and not force:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
-from expense_cli.domain import rows, text
+from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.dates import (
     DateOrder,
@@ -23,9 +23,9 @@ from expense_cli.domain.dates import (
     parse_date,
     parse_timestamp,
 )
-from expense_cli.domain.issues import InvalidValue
 from expense_cli.domain.models import Expense
 from expense_cli.domain.money import MAX_MINOR_DIGITS, normalize_currency
+from expense_cli.domain.validation import InvalidValue
 from expense_cli.errors import UsageError
 from expense_cli.store import Store
 from expense_cli.store.listing import ExpenseQuery
@@ -293,7 +293,7 @@ def list_page(store: Store, filters: Filters, paging: Paging) -> Page:
     more = len(fetched) > limit
     page_rows = fetched[:limit]
     cursor = encode_cursor(query, page_rows[-1]) if more and paging.page is None else None
-    return Page([rows.expense(r) for r in page_rows], limit, cursor, paging.page)
+    return Page([records.expense(r) for r in page_rows], limit, cursor, paging.page)
 
 
 def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator[Expense]:
@@ -307,20 +307,22 @@ def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator
 def _stream(store: Store, query: ExpenseQuery) -> Iterator[Expense]:
     with store.read():
         for row in store.iter_expenses(query):
-            yield rows.expense(row)
+            yield records.expense(row)
 
 
-def iter_flat(store: Store, filters: Filters, sort: str = "-created") -> Iterator[tuple[Any, ...]]:
-    """`iter_all` as flat CSV rows (`models.flat_row`), without building each record."""
+def iter_csv_rows(
+    store: Store, filters: Filters, sort: str = "-created"
+) -> Iterator[tuple[Any, ...]]:
+    """`iter_all` as flat CSV rows (`models.csv_row`), without building each record."""
     field, descending = parse_sort(sort)
     query = replace(build_query(store, filters), sort=field, descending=descending)
-    return _stream_flat(store, query)
+    return _stream_csv_rows(store, query)
 
 
-def _stream_flat(store: Store, query: ExpenseQuery) -> Iterator[tuple[Any, ...]]:
+def _stream_csv_rows(store: Store, query: ExpenseQuery) -> Iterator[tuple[Any, ...]]:
     with store.read():
         names, found = store.iter_expense_tuples(query)
-        yield from map(rows.flat_maker(names), found)
+        yield from map(records.csv_row_maker(names), found)
 
 
 def count(store: Store, filters: Filters) -> int:

@@ -4,12 +4,11 @@ and the files written from it (never onto the book itself: see `store.files`).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TypeVar
 
 from expense_cli.domain.book import setting_problems
 from expense_cli.domain.money import units_amount
@@ -128,9 +127,3 @@ def backup(
         raise ConflictError(f"{dest} exists; use --force to replace it", {"dest": "exists"})
     store.backup_to(dest, progress)
     return dest
-
-
-def export_file(store: Store, dest: Path) -> AbstractContextManager[TextIO]:
-    """`export -o DEST`: text written atomically into DEST, which is checked first (never
-    the book, a folder, a special file) and kept as it was if anything fails."""
-    return files.replacing_text(dest, store.path)

@@ -203,7 +203,7 @@ class Expense:
         }
 
 
-FLAT_COLUMNS = (
+CSV_COLUMNS = (
     "id", "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
     "category", "custom_category", "client", "project", "billable", "billing_status",
     "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags",
@@ -218,8 +218,8 @@ def _name(ref: Ref | None) -> str | None:
     return None if ref is None else ref.name
 
 
-def flat_row(e: Expense) -> tuple[Any, ...]:
-    """The CSV/TSV shape (SPEC §4), in `FLAT_COLUMNS` order: names instead of `{id, name}`,
+def csv_row(e: Expense) -> tuple[Any, ...]:
+    """The CSV/TSV shape (SPEC §4), in `CSV_COLUMNS` order: names instead of `{id, name}`,
     tags joined by `;`, money and units as decimal strings."""
     return (
         e.id, e.uid, e.date.isoformat(), e.time, e.description, str(e.amount), e.currency,

@@ -11,7 +11,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from functools import cache
 
-from expense_cli.domain.issues import InvalidValue
+from expense_cli.domain.validation import InvalidValue
 
 _AMOUNT = re.compile(r"([0-9]{1,12})(?:\.([0-9]+))?", re.ASCII)
 _UNITS = re.compile(r"[0-9]{1,12}(?:\.[0-9]+)?", re.ASCII)

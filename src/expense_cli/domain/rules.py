@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from expense_cli.domain.issues import Issues
 from expense_cli.domain.models import Basis, Category, Client, Expense, Project, Ref
 from expense_cli.domain.money import parse_amount, parse_units, units_amount
+from expense_cli.domain.validation import Issues
 from expense_cli.errors import InvoicedLockedError
 
 LOCKED_FIELDS = ("billable", "amount", "units", "client", "project")

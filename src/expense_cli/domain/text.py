@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from expense_cli.domain.issues import InvalidValue
+from expense_cli.domain.validation import InvalidValue
 
 BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 DESCRIPTION_MAX = 500

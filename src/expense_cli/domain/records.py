@@ -120,7 +120,7 @@ def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expe
     return expense(row)
 
 
-FLAT_SOURCES = (
+CSV_SOURCES = (
     "id", "uid", "date", "time", "description", "amount_minor", "scale", "currency", "units",
     "unit_price", "category_name", "custom_category", "client_name", "project_name",
     "billable", "billing_status", "invoice_ref", "approval_status", "reimbursement_status",
@@ -128,11 +128,11 @@ FLAT_SOURCES = (
 )  # fmt: skip
 
 
-def flat_maker(names: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    """For rows whose columns are `names`: a function giving `models.flat_row(expense(row))`
+def csv_row_maker(names: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """For rows whose columns are `names`: a function giving `models.csv_row(expense(row))`
     without building the record — the export's hot loop. Units and unit prices are stored
     canonical, so they print as stored."""
-    pick = itemgetter(*(names.index(source) for source in FLAT_SOURCES))
+    pick = itemgetter(*(names.index(source) for source in CSV_SOURCES))
 
     def flat(row: tuple[Any, ...]) -> tuple[Any, ...]:
         (id_, uid, day, time, description, minor, scale, currency, units, unit_price, category,

@@ -1,4 +1,6 @@
-"""Expenses as plain-text accounting journals: ledger/hledger and beancount v3.
+"""`export`: the destination file (`export_file`, atomic and never the book) and the
+plain-text accounting journals, ledger/hledger and beancount v3. (CSV, JSON and NDJSON
+are the list formats, written by `cli.render`.)
 
 One transaction per expense, dated `date`, debiting the category's account and crediting
 the given account, in the expense's own currency, with its tags, its uid and its other
@@ -17,8 +19,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TextIO
 
 from expense_cli.domain.models import Expense
+from expense_cli.store import Store, files
 
 # Never written raw (§10.1 item 25): C0, DEL, C1, bidi controls, lone surrogates (they
 # cannot even be encoded), and the line/paragraph separators some readers split lines on.
@@ -227,3 +233,9 @@ def beancount_entries(
 def beancount_opens(accounts: Iterable[str]) -> str:
     """Open every account used; dated before any expense (the book starts in 1900)."""
     return "".join(f"1900-01-01 open {name}\n" for name in sorted(accounts))
+
+
+def export_file(store: Store, dest: Path) -> AbstractContextManager[TextIO]:
+    """`export -o DEST`: text written atomically into DEST, which is checked first (never
+    the book, a folder, a special file) and kept as it was if anything fails."""
+    return files.replacing_text(dest, store.path)

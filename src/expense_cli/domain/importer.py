@@ -18,9 +18,9 @@ from expense_cli.domain.compose import Clock, ExpenseInput, compose
 from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.expenses import new_uid
-from expense_cli.domain.issues import InvalidValue, Issues
 from expense_cli.domain.models import FORMULA_STARTS
 from expense_cli.domain.money import parse_amount
+from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import ExpenseError, UsageError, ValidationError
 from expense_cli.store import Store
 from expense_cli.store.catalog import CachedCatalog

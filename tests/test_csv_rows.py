@@ -1,12 +1,12 @@
-"""The export's fast path writes exactly what the record path writes: `rows.flat_maker` gives
-`flat_row(rows.expense(row))` for every kind of expense."""
+"""The export's fast path writes exactly what the record path writes: `records.csv_row_maker` gives
+`csv_row(records.expense(row))` for every kind of expense."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from expense_cli.domain import rows
-from expense_cli.domain.models import flat_row
+from expense_cli.domain import records
+from expense_cli.domain.models import csv_row
 from expense_cli.store import Store
 from expense_cli.store.listing import ExpenseQuery
 from tests.conftest import Cli
@@ -31,7 +31,7 @@ def test_flat_rows_equal_the_flat_shape_of_their_records(cli: Cli, book: Path) -
         found = list(store.iter_expenses(ExpenseQuery(include_deleted=True, sort="id")))
         assert len(found) == 4
         for row in found:
-            flat = rows.flat_maker(list(row))
-            assert flat(tuple(row.values())) == flat_row(rows.expense(row))
+            flat = records.csv_row_maker(list(row))
+            assert flat(tuple(row.values())) == csv_row(records.expense(row))
     finally:
         store.close()
