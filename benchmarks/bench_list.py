@@ -1,31 +1,11 @@
-"""Benchmark `expense list` and `expense show` on a realistic book (SPEC §3, §8).
+"""Benchmark `expense list` and `expense show` on a realistic book (reference §3, §8).
 
-    python benchmarks/bench_list.py [--rows N] [--runs K] [--book PATH]
+    python benchmarks/bench_list.py [--rows N] [--runs K] [--out FILE]
 
-1. Builds (or reuses) a book of N expenses at benchmarks/_data/book-N.db through
-   `Store.open`, so the real schema and migrations apply. The rows are inserted with the
-   FTS triggers and the indexes on `expenses`/`expense_tags` dropped, which are then
-   recreated from their own `sqlite_master` text and the FTS index rebuilt; the finished
-   schema is checked against a fresh `Store.open` book, entry for entry.
-2. Times the installed `expense` command as whole processes (EXPENSE_DB pointing at the
-   book): `expense --version` (the baseline, measured in the same rounds), `list --json`
-   on an empty book (start-up alone), `list --json` with every documented filter and sort
-   at the first page and at a keyset page 90 % deep, `--page` (OFFSET) against keyset at
-   the same depth, and `show ID --json`. Rounds run in a shuffled order so load on the
-   machine hits every case alike; each figure is the median of K runs after one warm-up
-   run, with the child's CPU time beside the wall time. The same `list_page` calls are
-   also timed inside this process, which isolates what the query costs from start-up.
-3. Records the `EXPLAIN QUERY PLAN` of the SQL the store builds for each case
-   (`Store.plan` + `build_select`, asserted equal to `Store.explain`) at both pages, and
-   of every other statement the call runs (traced: name look-ups, the plan's bounded
-   counts). Flags a bare scan of `expenses` or `expense_tags` (except the rowid walk of
-   `--sort id`), a `USE TEMP B-TREE` inside the page query of a `walk` plan, a walk not
-   on the index the plan meant, and a query that alone takes over QUERY_FLAG_MS (a walk
-   can be free of scans and still read most of an index).
-4. Prints a Markdown table and writes it into docs/performance.md between marker comments
-   (and the growth table across every N measured so far, from _data/results-N.json).
-
-The app never runs ANALYZE, so neither does this script: plans are what users get.
+Builds (or reuses) a book of N expenses, times the installed `expense` as whole processes
+against `expense --version` in the same rounds, times the same `list_page` calls in process,
+checks every case's query plans, and writes the tables into docs/performance-tables.md.
+The method is in benchmarks/README.md. No ANALYZE: the app never runs it.
 """
 
 from __future__ import annotations
@@ -66,13 +46,14 @@ from expense_cli.store.listing import SORT_COLUMNS, build_select, index_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "_data"
-DOC = ROOT / "docs" / "performance.md"
+TABLES = ROOT / "docs" / "performance-tables.md"
 GENERATOR_VERSION = 3  # bump when the generated rows change: old books are rebuilt
 SEED = 20261121
 BATCH = 50_000
-BAR = 1.5  # SPEC §8: list and show within 1.5x of `expense --version`
+BAR = 1.5  # reference §8: list and show within 1.5x of `expense --version`
 LIMIT = 50  # the default page size: what `list --json` returns
 QUERY_FLAG_MS = 50  # a query that alone eats this much of the ~0.5x headroom is flagged
+GROWTH_MIN_ROWS = 100_000  # smaller runs are smoke tests: kept out of the growth table
 
 # --- the book's contents -------------------------------------------------------------------
 START = datetime(2021, 1, 1, tzinfo=UTC)
@@ -442,39 +423,12 @@ def _verify_book(conn: sqlite3.Connection, rows: int) -> None:
           f"{version}); {count:,} rows, search index in step", flush=True)  # fmt: skip
 
 
-def check_build(rows: int = 3000) -> None:
-    """The fast build must give the same book as inserting row by row with every index and
-    trigger live (what the app itself does): same schema, rows and search answers."""
-    with tempfile.TemporaryDirectory() as folder:
-        build_book(Path(folder) / "fast.db", rows)
-        fast = sqlite3.connect(Path(folder) / "fast.db")
-        naive = Store.open(Path(folder) / "naive.db")
-        rng = random.Random(SEED)
-        with naive.write():
-            _insert_rows(naive.conn, RowMaker(rows, _insert_catalog(naive.conn, rng), rng), rows)
-        assert _schema(fast) == _schema(naive.conn), "schemas differ"
-        for table in ("expenses", "expense_tags", "categories", "clients", "projects"):
-            sql = f"SELECT * FROM {table} ORDER BY id"
-            assert fast.execute(sql).fetchall() == naive.conn.execute(sql).fetchall(), table
-        for word in ("lunch", "zeppelin", "taxi", "berlin", "receipt", "ing"):
-            sql = "SELECT rowid FROM expense_search WHERE expense_search MATCH ? ORDER BY rowid"
-            got = [conn.execute(sql, [f'"{word}"']).fetchall() for conn in (fast, naive.conn)]
-            assert got[0] == got[1], word
-        for conn in (fast, naive.conn):
-            conn.execute("INSERT INTO expense_search(expense_search) VALUES ('integrity-check')")
-        fast.close()
-        naive.close()
-    print(f"fast build of {rows:,} rows matches a row-by-row build: schema, rows, search")
-
-
 def _meta_path(book: Path) -> Path:
     return book.with_suffix(".json")
 
 
-def ensure_book(path: Path, rows: int, explicit: bool) -> tuple[Path, float | None]:
+def ensure_book(path: Path, rows: int) -> tuple[Path, float | None]:
     """Reuse the book when it matches the generator and today's schema; else build it."""
-    if path.exists() and explicit:
-        return path, None  # --book: the user's file, as it is
     if path.exists():
         reason = _stale(path, rows)
         if reason is None:
@@ -609,35 +563,30 @@ def _query(store: Store, case: Case) -> Any:
     return base, replace(base, limit=case.limit + 1)
 
 
-def _plan_tree(store: Store, sql: str, params: list[Any]) -> list[tuple[str, bool]]:
-    """EXPLAIN QUERY PLAN lines, each marked True when it belongs to the page subquery."""
+def _plan(store: Store, sql: str, params: list[Any]) -> list[tuple[str, int, bool]]:
+    """EXPLAIN QUERY PLAN lines: detail, depth, and whether it is inside the page subquery."""
     rows = store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
     parents = {row[0]: row[1] for row in rows}
     details = {row[0]: row[3] for row in rows}
     marked = []
-    for node, _, _, detail in rows:
-        inner, up = False, parents[node]
+    for _node, parent, _, detail in rows:
+        inner, up, depth = False, parent, 0
         while up in details:
             inner = inner or details[up].startswith("LIST SUBQUERY")
-            up = parents[up]
-        marked.append((detail, inner))
+            up, depth = parents[up], depth + 1
+        marked.append((detail, depth, inner))
     return marked
 
 
-def _indent(store: Store, sql: str, params: list[Any]) -> list[str]:
-    rows = store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
-    depth = {0: -1}
-    lines = []
-    for node, parent, _, detail in rows:
-        depth[node] = depth.get(parent, -1) + 1
-        lines.append("  " * depth[node] + detail)
-    return lines
+def _indent(lines: list[tuple[str, int, bool]]) -> list[str]:
+    return ["  " * depth + detail for detail, depth, _ in lines]
 
 
 def analyse(store: Store, case: Case, query: Any, deep: bool) -> None:
     plan = store.plan(query)
     sql, params = build_select(query, plan)
-    lines = _plan_tree(store, sql, params)
+    marked = _plan(store, sql, params)
+    lines = [(d, inner) for d, _, inner in marked]
     assert [d for d, _ in lines] == store.explain(query)  # the store's own view agrees
     where = "deep" if deep else "first"
     rowid_walk = plan.kind == "walk" and SORT_COLUMNS[query.sort] == "id"
@@ -651,11 +600,11 @@ def analyse(store: Store, case: Case, query: Any, deep: bool) -> None:
     if wanted and not re.search(rf"INDEX {wanted}\b", driver):
         case.flags.append(f"{where}: walk meant {wanted}, planner chose `{driver}`")
     if deep:
-        case.deep_plan_lines = _indent(store, sql, params)
+        case.deep_plan_lines = _indent(marked)
         return
     case.plan = f"{plan.kind} {plan.link or plan.source or SORT_COLUMNS[query.sort]}: "
     case.plan += _indexes([d for d, inner in lines if inner])
-    case.plan_lines = _indent(store, sql, params)
+    case.plan_lines = _indent(marked)
 
 
 def _indexes(details: list[str]) -> str:
@@ -907,11 +856,11 @@ def _page_part(plan: list[str]) -> list[str]:
 
 
 def render_growth() -> str:
-    results = sorted(
-        (json.loads(p.read_text()) for p in DATA.glob("results-*.json")), key=lambda r: r["rows"]
-    )
+    """The cases at every size measured (from _data/results-N.json); "" below two sizes."""
+    found = (json.loads(p.read_text()) for p in DATA.glob("results-*.json"))
+    results = sorted((r for r in found if r["rows"] >= GROWTH_MIN_ROWS), key=lambda r: r["rows"])
     if len(results) < 2:
-        return "Run the benchmark at two sizes (e.g. `--rows 100000`) to fill this table."
+        return ""
     sizes = [f"{r['rows']:,}" for r in results]
     columns = [f"first page @ {s}" for s in sizes] + [f"query first @ {s}" for s in sizes]
     columns += [f"query deep @ {s}" for s in sizes]
@@ -943,15 +892,17 @@ def _replace_block(text: str, tag: str, heading: str, body: str) -> str:
     return text.rstrip("\n") + f"\n\n## {heading}\n\n{block}\n"
 
 
-def write_doc(result: dict[str, Any]) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
+def write_tables(result: dict[str, Any], path: Path) -> None:
+    """Replace this size's block, and the growth block when two full sizes were measured."""
+    text = path.read_text() if path.exists() else "# Performance tables\n"
     rows = result["rows"]
     text = _replace_block(text, f"bench-list rows={rows}", f"list at {rows:,} rows",
                           render(result))  # fmt: skip
-    text = _replace_block(text, "bench-growth", "growth", render_growth())
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
-    print(f"updated {DOC.relative_to(ROOT)}")
+    if growth := render_growth():
+        text = _replace_block(text, "bench-growth", "growth", growth)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"updated {path}")
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -1011,24 +962,16 @@ def _built_before(book: Path) -> float | None:
 
 def _code_version() -> str:
     """The commit measured, and whether src/ had uncommitted changes (others may be editing)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "src")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return f"{head} + uncommitted changes in src/" if dirty else head  # fmt: skip
+    return f"{head} + uncommitted changes in src/" if dirty else head
 
 
 def _machine() -> str:
@@ -1040,19 +983,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="expenses in the book")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command")
-    parser.add_argument("--book", type=Path, help="use this book (built there if absent)")
-    parser.add_argument("--no-doc", action="store_true", help="do not update the doc")
-    parser.add_argument(
-        "--check-build",
-        action="store_true",
-        help="compare the fast build with a row-by-row one, then stop",
-    )
+    parser.add_argument("--out", type=Path, default=TABLES, help="tables file to update")
     args = parser.parse_args()
-    if args.check_build:
-        check_build()
-        return
-    book, built = ensure_book(args.book or DATA / f"book-{args.rows}.db", args.rows,
-                              explicit=args.book is not None)  # fmt: skip
+    book, built = ensure_book(DATA / f"book-{args.rows}.db", args.rows)
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     store = Store.open(book)
     rows = store.conn.execute("SELECT count(*) FROM expenses").fetchone()[0]
@@ -1093,8 +1026,7 @@ def main() -> None:
     )
     (DATA / f"results-{rows}.json").write_text(json.dumps(result, indent=1))
     print(render(result))
-    if not args.no_doc:
-        write_doc(result)
+    write_tables(result, args.out)
 
 
 def _case_result(index: int, case: Case, commands: dict[str, Command]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
-"""The SPEC §8 bars in one run: start-up, show, the year report, import and export, each
+"""The reference §8 bars in one run: start-up, show, the year report, import and export, each
 against its floor (a minimal Typer app, the `sqlite3` shell) and, for the report, hledger.
 
     python benchmarks/bench_suite.py [--rows N] [--runs K] [--no-hledger]
 
 Builds (or reuses) the book of `bench_list.py` (benchmarks/_data/book-N.db), then times
 whole processes; every figure is the median of K runs, every ratio is against a baseline
-measured in the same run. Writes the table into docs/performance.md (marker block
+measured in the same run. Writes the table into docs/performance-tables.md (marker block
 `bench-suite rows=N`). `list` with each filter and sort is `bench_list.py`'s job.
 """
 
@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_list import DATA, DOC, _expense_exe, _replace_block, ensure_book
+from bench_list import DATA, TABLES, _expense_exe, _replace_block, ensure_book
 
 MINIMAL_TYPER = """
 from typing import Annotated
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--no-hledger", action="store_true")
     args = parser.parse_args()
     exe, sqlite = _expense_exe(), shutil.which("sqlite3")
-    book, _ = ensure_book(DATA / f"book-{args.rows}.db", args.rows, explicit=False)
+    book, _ = ensure_book(DATA / f"book-{args.rows}.db", args.rows)
     env = {**os.environ, "EXPENSE_DB": str(book), "NO_COLOR": "1"}
     work = Path(tempfile.mkdtemp(prefix="expense-bench-"))
     app = work / "minimal_typer.py"
@@ -263,10 +263,10 @@ def main() -> None:
     )
     table = header + "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     print(table)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    DOC.write_text(_replace_block(text, f"bench-suite rows={args.rows}",
-                                  f"SPEC §8 bars at {args.rows:,} rows", table))  # fmt: skip
-    print(f"updated {DOC}")
+    text = TABLES.read_text() if TABLES.exists() else "# Performance tables\n"
+    TABLES.write_text(_replace_block(text, f"bench-suite rows={args.rows}",
+                                  f"reference §8 bars at {args.rows:,} rows", table))  # fmt: skip
+    print(f"updated {TABLES}")
 
 
 if __name__ == "__main__":
