@@ -304,7 +304,7 @@ def test_unknown_or_partial_reference_is_a_validation_error(
 
 
 def test_an_all_digit_reference_is_an_id_not_a_name(cli: Cli) -> None:
-    # An all-digit name cannot exist (SPEC §10.1 item 22), so digits always mean an id.
+    # An all-digit name cannot exist (reference §10.1 item 22), so digits always mean an id.
     assert "name" in _refused(cli, 4, "categories", "add", "2024")["fields"]
     created = ok(cli, "categories", "add", "FY2024")
     expense = _expense(cli, "X", "1.00", "-c", str(created["id"]))

@@ -1,4 +1,4 @@
-"""The catalogue's symmetry (SPEC §10.1 items 15 and 22): `unarchive` beside `archive` for
+"""The catalogue's symmetry (reference §10.1 items 15 and 22): `unarchive` beside `archive` for
 categories, clients and projects, `-q` on every command that creates or changes one, and
 names that can never be mistaken for ids."""
 

@@ -1,4 +1,4 @@
-"""`demo` and the `db` maintenance commands end to end (SPEC §3): a demo book with a year of
+"""`demo` and the `db` maintenance commands end to end (reference §3): a demo book with a year of
 sample data, refused on a non-empty book; `db path` creating nothing; `db check` finding each
 broken invariant; `db backup` writing a consistent copy, also while another process writes."""
 
@@ -229,7 +229,7 @@ def test_db_check_of_a_clean_book_exits_0(cli: Cli) -> None:
 
 
 def test_db_check_of_a_new_book_exits_0(cli: Cli) -> None:
-    # A read creates no book (SPEC §10.1 item 14): the first write does.
+    # A read creates no book (reference §10.1 item 14): the first write does.
     assert cli("config", "date_order", "ymd").exit_code == 0
     assert cli("db", "check").exit_code == 0
 

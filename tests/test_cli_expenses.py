@@ -1,5 +1,5 @@
 """Single expenses end to end through the in-process CLI: add, show, edit, delete, restore
-and list, with the JSON shapes of SPEC §1/§4 and the exit codes and error envelope of §5."""
+and list, with the JSON shapes of reference §1/§4 and the exit codes and error envelope of §5."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`export` and `import` end to end (SPEC §3 export/import, §4 CSV neutralisation): the
+"""`export` and `import` end to end (reference §3 export/import, §4 CSV neutralisation): the
 formats, atomic `-o`, filters, exact round trips into a fresh book, all-or-nothing import
 with line-numbered errors, and journals that ledger, hledger and bean-check accept."""
 
@@ -341,7 +341,7 @@ def test_csv_import_reverses_the_neutralisation_exactly(cli: Cli, tmp_path: Path
 def test_csv_round_trip_keeps_text_that_already_starts_with_a_quote(
     cli: Cli, tmp_path: Path
 ) -> None:
-    # SPEC §4: import removes the one `'` that export added, "so round trips are exact":
+    # Reference §4: import removes the one `'` that export added, "so round trips are exact":
     # a value that itself starts with `'=` must come back with its quote.
     _add(cli, "'=1+1", "1.00", "-c", "Travel", "-n", "'+quoted", "-d", "2025-01-01")
     _add(cli, "'plain", "2.00", "-c", "Travel", "-d", "2025-01-02")
@@ -901,7 +901,7 @@ def test_beancount_export_has_one_transaction_per_expense(
 def test_beancount_accounts_keep_non_ascii_letters_and_stay_distinct(
     cli: Cli, tmp_path: Path
 ) -> None:
-    # beancount v3 accepts Unicode letters in account names; SPEC §3 maps a category to
+    # beancount v3 accepts Unicode letters in account names; reference §3 maps a category to
     # `Expenses:<Category>` (components capitalised, spaces as `-`), one account each.
     python = _beancount_python(_tool("bean-check"))
     if python is None:
@@ -926,7 +926,7 @@ def test_beancount_accounts_keep_non_ascii_letters_and_stay_distinct(
 def test_export_to_a_file_says_nothing_extra_when_stderr_is_not_a_terminal(
     cli: Cli, tmp_path: Path
 ) -> None:
-    """SPEC §4: long work shows progress only on a terminal, and nothing extra otherwise."""
+    """Reference §4: long work shows progress only on a terminal, and nothing extra otherwise."""
     _add(cli, "Taxi", "12.50", "-c", "Travel")
     target = tmp_path / "out.csv"
     result = cli("export", "-o", str(target))

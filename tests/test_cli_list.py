@@ -1,4 +1,4 @@
-"""`expense list` end to end (SPEC §3 list filters, sorting and pagination, §4 output, §5 exit
+"""`expense list` end to end (reference §3 list filters, sorting and pagination, §4 output, §5 exit
 codes): every filter, every sort in both directions, keyset pages that add up to `--all`
 exactly once each, and every list format with its markup and formula defences.
 
@@ -226,7 +226,7 @@ def _sort_key(field: str, row: dict[str, Any]) -> Any:
 
 
 def _sorted(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
-    """SPEC order: the sort value, then id, both in the sort's direction."""
+    """Reference §3 order: the sort value, then id, both in the sort's direction."""
     field = sort.lstrip("-")
     return sorted(rows, key=lambda r: (_sort_key(field, r), r["id"]), reverse=sort[0] == "-")
 
@@ -393,7 +393,7 @@ def test_status_and_currency_filters(
 )  # fmt: skip
 def test_bad_status_or_currency_is_a_usage_error(cli: Cli, shop: Path, args: list[str]) -> None:
     result = cli("list", "--json", *args)
-    # --approval/--reimbursement are fixed choices Typer itself rejects (SPEC §3).
+    # --approval/--reimbursement are fixed choices Typer itself rejects (reference §3).
     _usage(result, envelope=args[0] not in ("--approval", "--reimbursement"))
 
 

@@ -1,4 +1,4 @@
-"""`report` end to end (SPEC §3 report, §4 report envelope): exact per-currency totals,
+"""`report` end to end (reference §3 report, §4 report envelope): exact per-currency totals,
 the group shapes of every `--by`, two-level groupings, ordering, the list filters, and the
 table's per-currency total rows and `--chart` bars."""
 

@@ -1,4 +1,4 @@
-"""Concurrent writers (SPEC §7, §6, §8 reliability): real `expense` processes writing one book
+"""Concurrent writers (reference §7, §6, §8 reliability): real `expense` processes writing one book
 at once, and a writer holding the lock shorter and longer than the 5 s busy timeout.
 
 Every command is the installed `expense` in its own OS process, as cron jobs and scripts run
@@ -138,7 +138,7 @@ def test_eight_writers_at_once_lose_nothing(cli: Cli, book: Path) -> None:
 def test_eight_processes_racing_one_idempotency_key_create_one_expense(
     cli: Cli, book: Path
 ) -> None:
-    """SPEC §6: the cron job retried eight times at once still creates exactly one expense."""
+    """Reference §6: the cron job retried eight times at once still creates exactly one expense."""
     run_installed(book, "config")
     command = ["add", "Hosting", "20.00", "-c", "Software", "--idempotency-key", "race", "--json"]
     results = _all_at_once(book, [command] * WORKERS)

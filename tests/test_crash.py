@@ -1,4 +1,4 @@
-"""kill -9 (SPEC §3 import is all-or-nothing, §7 nothing lost or half-written, §8 reliability):
+"""kill -9 (reference §3 import is all-or-nothing, §7 nothing lost or half-written, §8 reliability):
 a large `expense import` and a burst of `expense add` are killed mid-write; afterwards the
 book opens, `db check` passes, the import is entirely absent and every add that reported
 success is there (the one in flight may or may not be).

@@ -1,4 +1,4 @@
-"""Books that cannot be used (SPEC §3 book location, §5 exit 6, §7 storage, §8 reliability):
+"""Books that cannot be used (reference §3 book location, §5 exit 6, §7 storage, §8 reliability):
 random bytes, a truncated book, a book from a newer version, another program's SQLite file,
 a directory, a read-only file; and the cases where a book is rightly created instead.
 

@@ -1,4 +1,4 @@
-"""Money rules (SPEC §1 `amount`, rules 2, 3, 18): typed amounts to integer minor units,
+"""Money rules (reference §1 `amount`, rules 2, 3, 18): typed amounts to integer minor units,
 ISO 4217 minor digits, units × unit price rounded half-even, exact decimal output."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from expense_cli.domain.money import (
-    amount_key,
     currency_digits,
     format_decimal,
     format_minor,
@@ -300,29 +299,3 @@ def test_format_decimal_prints_without_trailing_zeros_or_exponents(
     value: Decimal, text: str
 ) -> None:
     assert format_decimal(value) == text
-
-
-# --- amount_key: one order across currencies --------------------------------------------
-
-
-def test_amount_key_equal_values_in_different_currencies_compare_equal() -> None:
-    assert amount_key(100, JPY) == amount_key(10000, USD) == amount_key(100000, BHD)
-
-
-def test_amount_key_orders_like_the_decimal_values() -> None:
-    amounts = [
-        (3, JPY),  # 3
-        (5, USD),  # 0.05
-        (1, BHD),  # 0.001
-        (99, USD),  # 0.99
-        (999, BHD),  # 0.999
-        (100, USD),  # 1.00
-        (1001, BHD),  # 1.001
-        (0, JPY),  # 0
-        (12345, CLF),  # 1.2345
-        (2, JPY),  # 2
-    ]
-    by_key = sorted(amounts, key=lambda a: amount_key(*a))
-    by_value = sorted(amounts, key=lambda a: Decimal(a[0]).scaleb(-a[1]))
-    assert by_key == by_value
-    assert len({amount_key(*a) for a in amounts}) == len(amounts)

@@ -1,4 +1,4 @@
-"""Every failure is a clear exit code; exit 1 is only a bug (SPEC §10.1 items 19 and 20).
+"""Every failure is a clear exit code; exit 1 is only a bug (reference §10.1 items 19 and 20).
 
 In-process for the listing forms (`expense clients`) on unusable files, unusable `--db`
 values, invalid stored settings and report totals beyond 64 bits; through the installed

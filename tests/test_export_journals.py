@@ -1,4 +1,4 @@
-"""Ledger and beancount exports lose nothing (SPEC §10.1 items 5 and 25): whole
+"""Ledger and beancount exports lose nothing (reference §10.1 items 5 and 25): whole
 descriptions, the expense's fields as metadata, one account per category shared by both
 formats and never by two categories, and no raw control or bidi character whatever the
 book holds. Checked on the text itself, and in ledger, hledger and beancount when

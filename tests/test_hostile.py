@@ -1,4 +1,4 @@
-"""Hostile input through every command (SPEC §2 rules 16–17, §4 output, §5 exit codes, §8
+"""Hostile input through every command (reference §2 rules 16–17, §4 output, §5 exit codes, §8
 reliability): hypothesis drives the arguments with control characters, NUL, 10,000-char
 strings, confusables, Rich markup, ANSI escapes, SQL fragments, huge and negative numbers.
 
@@ -426,7 +426,7 @@ weird = st.one_of(st.sampled_from(WEIRD), st.text(_PRINTABLE, min_size=1, max_si
 def test_valid_but_hostile_text_is_stored_and_shown_literally(
     watch: Watch, description: str, notes: str | None, label: str
 ) -> None:
-    """SPEC §4: a description `[bold]x[/]` prints as typed; rule 17 keeps the rest printable.
+    """Reference §4: a description `[bold]x[/]` prints as typed; rule 17 keeps the rest printable.
     What is accepted comes back exactly (trimmed), in JSON, in the table and through search."""
     noted = [f"--notes={notes}"] if notes is not None else []
     result = watch.run(
@@ -587,7 +587,7 @@ def test_a_tampered_cursor_is_a_usage_error_or_a_page(watch: Watch, key: list[An
 
 @pytest.mark.parametrize("key", [["", 2**63], [2**63, 1], ["x", -(2**63) - 1], [10**30, 10**30]])
 def test_a_forged_cursor_beyond_64_bits_is_a_usage_error(watch: Watch, key: list[Any]) -> None:
-    """SPEC §5: an invalid cursor value is a usage error (exit 2), not an OverflowError."""
+    """Reference §5: an invalid cursor value is a usage error (exit 2), not an OverflowError."""
     cursor = _ok(watch.cli("list", "--limit", "1", "--json")).json["pagination"]["next_cursor"]
     result = watch.run(["list", "--limit", "1", "--json", "--cursor", _tampered(cursor, key)])
     assert result.exit_code == 2, (key, result.stderr)
@@ -680,7 +680,7 @@ def test_undecodable_argv_is_rejected_not_a_crash(watch: Watch, args: list[str])
 
 
 def test_control_characters_from_an_old_file_never_reach_the_terminal(cli: Cli, book: Path) -> None:
-    """SPEC §4: text that bypassed validation (an old file) is shown escaped in tables."""
+    """Reference §4: text that bypassed validation (an old file) is shown escaped in tables."""
     _seeded(cli, book)
     evil = "evil\x1b[31mred\x1b]8;;https://x\x07link\x9b2J\x00nul\x7fdel"
     with closing(sqlite3.connect(book)) as conn, conn:

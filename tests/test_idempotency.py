@@ -1,4 +1,4 @@
-"""SPEC §6 end to end: `--idempotency-key` on `add` and `clone` — replays, conflicts, one key
+"""Reference §6 end to end: `--idempotency-key` on `add` and `clone` — replays, conflicts, one key
 space, deleted originals, the 24-hour window, normalisation, and racing processes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`import` corrections and hardening (SPEC §10.1 items 3, 7, 19, 21, 22; §10.10 item 4):
+"""`import` corrections and hardening (reference §10.1 items 3, 7, 19, 21, 22; §10.10 item 4):
 headers read in any case, every problem reported, round trips that keep `deleted_at` and
 padded uids, types checked in JSON, references by name only, `--date-format`, and files
 that are not text failing as exit 4 naming the line, never as a crash."""
@@ -339,3 +339,91 @@ def test_import_names_the_amount_of_a_row_with_an_unknown_category(
     result = cli("import", str(source), "--json")
     assert result.exit_code == 4
     assert {"line 2.category", "line 2.amount"} <= set(result.error["fields"])
+
+
+# invoiced rows obey what `invoice` checks (rule 9, §10.1 item 10) ------------------------
+INVOICED = "date,description,amount,category,client,billable,billing_status,invoice_ref\n"
+
+
+def _clients(cli: Cli) -> None:
+    ok(cli, "clients", "add", "Acme", "--currency", "EUR")
+    ok(cli, "clients", "add", "Globex", "--currency", "EUR")
+    ok(cli, "clients", "add", "Initech", "--currency", "USD")
+
+
+def test_an_invoice_ref_in_the_file_covers_one_client(cli: Cli, tmp_path: Path) -> None:
+    _clients(cli)
+    path = _file(
+        tmp_path, "two.csv",
+        INVOICED + "2025-01-02,Taxi,1.00,Travel,Acme,true,invoiced,INV-1\n"
+        "2025-01-03,Hotel,2.00,Travel,Globex,true,invoiced,INV-1\n",
+    )  # fmt: skip
+
+    as_json, human = _import(cli, path)
+
+    assert as_json.exit_code == 4
+    fields = as_json.error["fields"]
+    assert set(fields) == {"line 3.invoice_ref"}
+    assert "Acme, Globex" in fields["line 3.invoice_ref"]
+    assert human.exit_code == 4
+    assert "line 3: invoice_ref" in human.stderr
+    assert _all(cli) == []
+
+
+def test_an_invoice_ref_already_in_the_book_keeps_its_client_and_currency(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _clients(cli)
+    held = ok(cli, "add", "Train", "9.00", "-c", "Travel", "--client", "Acme", "--billable")
+    ok(cli, "invoice", str(held["id"]), "--ref", "INV-7")
+    path = _file(
+        tmp_path, "more.csv",
+        INVOICED + "2025-01-02,Taxi,1.00,Travel,Acme,true,invoiced,INV-7\n"
+        "2025-01-03,Hotel,2.00,Travel,Initech,true,invoiced,INV-7\n"
+        "2025-01-04,Lunch,3.00,Meals,Initech,true,invoiced,INV-8\n",
+    )  # fmt: skip
+
+    result = cli("import", path, "--json")
+
+    assert result.exit_code == 4
+    fields = result.error["fields"]
+    assert set(fields) == {"line 3.invoice_ref"}
+    assert "EUR, USD" in fields["line 3.invoice_ref"]
+    assert [e["id"] for e in _all(cli)] == [held["id"]]
+
+
+def test_rows_of_one_client_share_an_invoice_ref(cli: Cli, tmp_path: Path) -> None:
+    _clients(cli)
+    path = _file(
+        tmp_path, "same.csv",
+        INVOICED + "2025-01-02,Taxi,1.00,Travel,Acme,true,invoiced,INV-1\n"
+        "2025-01-03,Hotel,2.00,Travel,Acme,true,invoiced,INV-1\n",
+    )  # fmt: skip
+
+    result = cli("import", path, "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.data["imported"] == 2
+    assert {(e["billing_status"], e["invoice_ref"]) for e in _all(cli)} == {("invoiced", "INV-1")}
+
+
+@pytest.mark.parametrize(
+    ("client", "billable", "field"),
+    [("Acme", "false", "billable"), ("", "true", "client")],
+    ids=["not-billable", "no-client"],
+)
+def test_an_invoiced_row_is_billable_and_has_a_client(
+    cli: Cli, tmp_path: Path, client: str, billable: str, field: str
+) -> None:
+    _clients(cli)
+    path = _file(
+        tmp_path,
+        "row.csv",
+        INVOICED + f"2025-01-02,Taxi,1.00,Travel,{client},{billable},invoiced,\n",
+    )
+
+    result = cli("import", path, "--json")
+
+    assert result.exit_code == 4
+    assert set(result.error["fields"]) == {f"line 2.{field}"}
+    assert _all(cli) == []

@@ -1,4 +1,4 @@
-"""Invisible text and control characters (SPEC §10.1 items 20, 24, 25; rules 12, 17).
+"""Invisible text and control characters (reference §10.1 items 20, 24, 25; rules 12, 17).
 
 Names and tags refuse format characters (Cf) and line/paragraph separators wherever they
 stand; text that shows nothing is blank; tables show such characters escaped. Whatever a
@@ -455,7 +455,7 @@ def test_any_stored_text_leaves_escaped_and_db_check_reports_it(
     cli: Cli, book: Path, description: str, notes: str, tag: str, client: str
 ) -> None:
     """A tampered book, end to end: every output format, and `db check` against an oracle
-    written from the SPEC (rule 17 everywhere, item 24 in names and tags)."""
+    written from the reference (rule 17 everywhere, item 24 in names and tags)."""
     if not book.exists():
         _seed(cli)
     _tamper(

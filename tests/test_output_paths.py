@@ -1,4 +1,4 @@
-"""Output files (SPEC §10.1 items 4, 17, 19, 26): `export -o` and `db backup` never write
+"""Output files (reference §10.1 items 4, 17, 19, 26): `export -o` and `db backup` never write
 onto the book (whatever path reaches it), refuse folders that do not exist, directories
 and special files (exit 2, the path named, nothing written), write through a private
 temporary file that follows no symlink and leaves nothing behind, keep the old file when

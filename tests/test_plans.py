@@ -1,4 +1,4 @@
-"""Pinned query plans for `list` (SPEC §8: every list query plan free of full-table scans;
+"""Pinned query plans for `list` (reference §8: every list query plan free of full-table scans;
 §3: keyset pagination stays fast at any depth).
 
 The store picks a `Plan` for each resolved `ExpenseQuery` (`store.listing`):

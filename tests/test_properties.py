@@ -1,5 +1,5 @@
 """Property tests (hypothesis) of the pure rules: amounts (rule 2), dates (rule 10) and
-tags (rule 12), against oracles written from the SPEC rather than from the code."""
+tags (rule 12), against oracles written from docs/reference.md rather than from the code."""
 
 from __future__ import annotations
 

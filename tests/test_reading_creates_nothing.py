@@ -1,4 +1,4 @@
-"""Reading creates nothing (SPEC §10.1 item 14): a read on a book that does not exist shows
+"""Reading creates nothing (reference §10.1 item 14): a read on a book that does not exist shows
 an empty book and leaves no file or folder behind; `db check` says there is no book (exit
 6); commands that write still create the book (and its folders) as before."""
 

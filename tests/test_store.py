@@ -1,4 +1,4 @@
-"""The SQLite file (SPEC §7): how a book is created and opened, which files are refused
+"""The SQLite file (reference §7): how a book is created and opened, which files are refused
 untouched (exit 6), and how money and types are stored."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,40 @@ def test_tables_are_strict(tmp_path: Path) -> None:
     }
     assert set(ours) >= OWN_TABLES
     assert {name for name, strict in ours.items() if not strict} == set()
+
+
+# (minor units, currency digits, the decimal value) in four currencies' scales
+_AMOUNTS = [
+    (3, 0, "3"), (5, 2, "0.05"), (1, 3, "0.001"), (99, 2, "0.99"), (999, 3, "0.999"),
+    (100, 2, "1.00"), (1001, 3, "1.001"), (0, 0, "0"), (12345, 4, "1.2345"), (2, 0, "2"),
+    (10000, 2, "100.00"), (100, 0, "100"), (100000, 3, "100.000"),
+]  # fmt: skip
+
+
+def _amount_keys(path: Path) -> dict[str, int]:
+    """The generated `amount_key` of one stored expense per `_AMOUNTS` entry, by value."""
+    with _opened(path) as store, store.write():
+        store.conn.executemany(
+            "INSERT INTO expenses (uid, description, date, amount_minor, currency, scale, "
+            "category_id, approval_status, reimbursement_status, created_at, updated_at) "
+            "VALUES (?, 'x', '2026-01-01', ?, 'USD', ?, 1, 'approved', 'not_reimbursable', "
+            "'2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
+            [(f"u{i}", minor, scale) for i, (minor, scale, _) in enumerate(_AMOUNTS)],
+        )
+    with _raw(path) as conn:
+        keys = conn.execute("SELECT amount_key FROM expenses ORDER BY id").fetchall()
+    return {value: key for (_, _, value), (key,) in zip(_AMOUNTS, keys, strict=True)}
+
+
+def test_amount_key_equal_values_in_different_scales_are_equal(tmp_path: Path) -> None:
+    keys = _amount_keys(tmp_path / "book.db")
+    assert keys["100"] == keys["100.00"] == keys["100.000"] == 1_000_000
+
+
+def test_amount_key_orders_like_the_decimal_values(tmp_path: Path) -> None:
+    keys = _amount_keys(tmp_path / "book.db")
+    assert sorted(keys, key=keys.__getitem__) == sorted(keys, key=Decimal)
+    assert len(set(keys.values())) == len({Decimal(v) for v in keys})
 
 
 def test_a_strict_table_refuses_text_in_the_amount(tmp_path: Path, cli: Cli) -> None:

@@ -74,7 +74,7 @@ def test_version_does_not_create_the_book(book: Path) -> None:
 
 
 def test_no_color_removes_colour_from_a_coloured_terminal(tmp_path: Path) -> None:
-    """SPEC §3: NO_COLOR is honoured (FORCE_COLOR stands in for a colour terminal)."""
+    """Reference §3: NO_COLOR is honoured (FORCE_COLOR stands in for a colour terminal)."""
     book = tmp_path / "colour.db"
     assert run_installed(book, "add", "Taxi", "5", "-c", "Travel").returncode == 0
     assert EXPENSE is not None

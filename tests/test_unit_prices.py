@@ -1,4 +1,4 @@
-"""Dated unit prices with a currency (SPEC §10.1 item 2, §10.10 item 3): the pure look-up,
+"""Dated unit prices with a currency (reference §10.1 item 2, §10.10 item 3): the pure look-up,
 `categories add --unit-currency`, `categories edit --unit-price P --from DATE`, the price
 each expense snapshots on add, clone, import and edit, and the migration of older books."""
 

@@ -35,7 +35,7 @@ class NotFoundError(ExpenseError):
 
 
 class ValidationError(ExpenseError):
-    """A record's fields break a rule of SPEC §2; `fields` names each one (exit 4)."""
+    """A record's fields break a rule of reference §2; `fields` names each one (exit 4)."""
 
     code = "validation_failed"
 

@@ -1,7 +1,7 @@
 """Book-level commands: `config` and `db` maintenance."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,12 +11,19 @@ from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import FormatOpt, JsonOpt
 
-render = lazy("expense_cli.cli.render")
-use = lazy("expense_cli.domain.book")
-maintenance = lazy("expense_cli.domain.maintenance")
-demo_book = lazy("expense_cli.domain.demo")
-listing = lazy("expense_cli.domain.listing")
-reports = lazy("expense_cli.domain.report")
+if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
+    from expense_cli.cli import render
+    from expense_cli.domain import book as use
+    from expense_cli.domain import demo as demo_book
+    from expense_cli.domain import listing, maintenance
+    from expense_cli.domain import report as reports
+else:
+    render = lazy("expense_cli.cli.render")
+    use = lazy("expense_cli.domain.book")
+    maintenance = lazy("expense_cli.domain.maintenance")
+    demo_book = lazy("expense_cli.domain.demo")
+    listing = lazy("expense_cli.domain.listing")
+    reports = lazy("expense_cli.domain.report")
 
 db = AppTyper(
     help="Maintenance of the book file: path, check, backup.\n\nExample: expense db check",

@@ -14,11 +14,14 @@ from expense_cli.domain.enums import Approval, Reimbursement
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from expense_cli.cli import render
+    from expense_cli.domain import book
+    from expense_cli.domain import catalog as use
     from expense_cli.domain.models import Category, Client, Project
-
-render = lazy("expense_cli.cli.render")
-use = lazy("expense_cli.domain.catalog")
-book = lazy("expense_cli.domain.book")
+else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
+    render = lazy("expense_cli.cli.render")
+    use = lazy("expense_cli.domain.catalog")
+    book = lazy("expense_cli.domain.book")
 
 categories = AppTyper()
 clients = AppTyper()

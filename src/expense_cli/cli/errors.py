@@ -1,4 +1,4 @@
-"""The one place where errors become exit codes and messages (SPEC §5)."""
+"""The one place where errors become exit codes and messages (reference §5)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def report(error: ExpenseError, *, as_json: bool) -> None:
 
 def _say(text: str) -> None:
     """Write to stderr; a closed or broken stderr loses the message but never changes the
-    exit code (SPEC §10.1 item 18)."""
+    exit code (reference §10.1 item 18)."""
     try:
         sys.stderr.write(text)
         sys.stderr.flush()

@@ -3,7 +3,7 @@ clone, invoice, uninvoice."""
 
 import re
 from itertools import islice
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand
@@ -34,11 +34,17 @@ from expense_cli.cli.options import (
 )
 from expense_cli.errors import UsageError
 
-render = lazy("expense_cli.cli.render")
-use = lazy("expense_cli.domain.expenses")
-reading = lazy("expense_cli.domain.records")  # show: no use-case machinery to import
-compose = lazy("expense_cli.domain.compose")
-book = lazy("expense_cli.domain.book")
+if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
+    from expense_cli.cli import render
+    from expense_cli.domain import book, compose
+    from expense_cli.domain import expenses as use
+    from expense_cli.domain import records as reading
+else:
+    render = lazy("expense_cli.cli.render")
+    use = lazy("expense_cli.domain.expenses")
+    reading = lazy("expense_cli.domain.records")  # show: no use-case machinery to import
+    compose = lazy("expense_cli.domain.compose")
+    book = lazy("expense_cli.domain.book")
 
 _NEGATIVE = re.compile(r"-[0-9.]\S*")
 
@@ -84,11 +90,14 @@ def _negatives_as_arguments(args: list[str], valued: set[str]) -> list[str]:
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
-    for command in (add, show, edit, delete, restore, tag, attach, detach, clone, invoice,
-                    uninvoice):  # fmt: skip
-        if only in (None, command.__name__):
-            cls: Any = SignedAmountCommand if command is add else None
-            app.command(cls=cls)(command)
+    """The commands that the index in cli/app.py files under "expenses" (or only `only`);
+    each is the function of that name here, so a new one is listed once, in the index."""
+    from expense_cli.cli.app import COMMANDS  # already loaded: app.py calls this
+
+    for name, module in COMMANDS.items():
+        if module == "expenses" and only in (None, name):
+            cls: Any = SignedAmountCommand if name == "add" else None
+            app.command(name, cls=cls)(globals()[name])
 
 
 def add(

@@ -1,9 +1,10 @@
 """`export`: the book's expenses out as csv, json, ndjson, ledger or beancount."""
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 
@@ -12,11 +13,15 @@ from expense_cli.cli.lazy import lazy
 from expense_cli.cli.listing import with_filters
 
 if TYPE_CHECKING:
+    from expense_cli.cli import render
+    from expense_cli.domain import export as journals
+    from expense_cli.domain import listing
     from expense_cli.domain.listing import Filters
-
-render = lazy("expense_cli.cli.render")
-listing = lazy("expense_cli.domain.listing")
-journals = lazy("expense_cli.domain.export")
+    from expense_cli.store import Store
+else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
+    render = lazy("expense_cli.cli.render")
+    listing = lazy("expense_cli.domain.listing")
+    journals = lazy("expense_cli.domain.export")
 
 
 class ExportFormat(StrEnum):
@@ -32,13 +37,18 @@ def register(app: typer.Typer, only: str | None = None) -> None:
         app.command("export")(with_filters(export))
 
 
-def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> int:
-    if kind is ExportFormat.JSON:
-        return render.write_json_list(expenses, {"limit": None, "next_cursor": None}, out)  # type: ignore[no-any-return]
-    if kind is ExportFormat.NDJSON:
-        return render.write_ndjson(expenses, out)  # type: ignore[no-any-return]
+T = TypeVar("T")
+# `Expense` records, or flat CSV rows (`tuple[Any, ...]`) when the format is CSV (_source).
+Source = Iterable[Any]
+
+
+def _write(expenses: Source, kind: ExportFormat, out: TextIO, account: str) -> int:
     if kind is ExportFormat.CSV:  # `expenses` are flat rows here (see _source)
-        return render.write_csv_rows(expenses, False, out)  # type: ignore[no-any-return]
+        return render.write_csv_rows(expenses, False, out)
+    if kind is ExportFormat.JSON:
+        return render.write_json_list(expenses, {"limit": None, "next_cursor": None}, out)
+    if kind is ExportFormat.NDJSON:
+        return render.write_ndjson(expenses, out)
     count = 0
     opened: set[str] = set()
     entries = (
@@ -47,10 +57,10 @@ def _write(expenses: object, kind: ExportFormat, out: object, account: str) -> i
         else journals.beancount_entries(expenses, account, opened)
     )
     for entry in entries:
-        out.write(entry)  # type: ignore[attr-defined]
+        out.write(entry)
         count += 1
     if kind is ExportFormat.BEANCOUNT:
-        out.write(journals.beancount_opens(opened))  # type: ignore[attr-defined]
+        out.write(journals.beancount_opens(opened))
     return count
 
 
@@ -88,14 +98,14 @@ def export(
     render.status_line(f"exported {count} expenses to {output}")
 
 
-def _source(store: object, filters: "Filters", kind: ExportFormat) -> object:
+def _source(store: "Store", filters: "Filters", kind: ExportFormat) -> Source:
     """Oldest first; CSV streams flat rows (no record per row: the export's hot loop)."""
     if kind is ExportFormat.CSV:
         return listing.iter_csv_rows(store, filters, "date")
     return listing.iter_all(store, filters, "date")
 
 
-def _counted(expenses: object, advance: object) -> object:
-    for expense in expenses:  # type: ignore[attr-defined]
-        advance(1)  # type: ignore[operator]
+def _counted(expenses: Iterable[T], advance: Callable[[int], None]) -> Iterator[T]:
+    for expense in expenses:
+        advance(1)
         yield expense

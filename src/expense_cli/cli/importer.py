@@ -3,7 +3,7 @@
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -11,8 +11,12 @@ from expense_cli.cli.context import open_store
 from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import JsonOpt
 
-render = lazy("expense_cli.cli.render")
-importer = lazy("expense_cli.domain.importer")
+if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
+    from expense_cli.cli import render
+    from expense_cli.domain import importer
+else:
+    render = lazy("expense_cli.cli.render")
+    importer = lazy("expense_cli.domain.importer")
 
 
 class ImportFormat(StrEnum):

@@ -1,5 +1,14 @@
 """Modules imported on first use, so `expense --version` and `--help` load no domain,
-store, Rich or currency code (SPEC §8 start-up bar)."""
+store, Rich or currency code (reference §8 start-up bar).
+
+`lazy()` is `Any` to mypy, so every use has a typed twin that mypy reads instead:
+
+    if TYPE_CHECKING:
+        from expense_cli.domain import expenses as use
+    else:
+        use = lazy("expense_cli.domain.expenses")
+
+(tests/test_typing.py checks each cli module, and that a misspelt keyword fails mypy.)"""
 
 from __future__ import annotations
 

@@ -14,12 +14,15 @@ from expense_cli.cli.options import JsonOpt, ListFormatOpt, QuietOpt, complete_n
 from expense_cli.domain.enums import Approval, Reimbursement
 
 if TYPE_CHECKING:
+    from expense_cli.cli import render
+    from expense_cli.domain import listing as use
     from expense_cli.domain.listing import Filters, Page
     from expense_cli.domain.models import Expense
+else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
+    render = lazy("expense_cli.cli.render")
+    use = lazy("expense_cli.domain.listing")
 
 F = TypeVar("F", bound=Callable[..., Any])
-render = lazy("expense_cli.cli.render")
-use = lazy("expense_cli.domain.listing")
 
 FILTERS = "Filters"  # their own panel in --help
 CategoryFilter = Annotated[
@@ -148,7 +151,7 @@ def _filter_options(
     deleted: DeletedFilter = False,
     ref: RefFilter = None,
 ) -> "Filters":
-    """The list filters of SPEC §3, declared once for `list`, `report` and `export`."""
+    """The list filters of reference §3, declared once for `list`, `report` and `export`."""
     filters: Filters = use.Filters(
         category=tuple(category or ()), client=client, client_name=client_name, project=project,
         billable=billable, status=status, approval=approval and approval.value,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 # machine formats ---------------------------------------------------------------------
 # json.dumps(ensure_ascii=False) escapes only C0: DEL, C1, bidi controls, line/paragraph
-# separators and lone surrogates would leave raw (SPEC §10.1 item 25). Outside strings
+# separators and lone surrogates would leave raw (reference §10.1 item 25). Outside strings
 # JSON text is ASCII, so each such character found is inside a string, where `\uXXXX`
 # means the same character.
 _JSON_RAW = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -66,7 +66,7 @@ def envelope(data: Any, pagination: dict[str, Any] | None = None) -> dict[str, A
 
 
 def neutralise(value: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading `'` (SPEC §4).
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (reference §4).
     A cell that already reads `'=…` gets one more, so `import` (which removes one `'`
     before a formula character) restores every value exactly."""
     return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
@@ -91,7 +91,7 @@ _NOTES_AT = CSV_COLUMNS.index("notes")
 
 
 def _escape_cells(cells: list[str]) -> list[str]:
-    """Control characters and bidi controls as the six characters `\\u001b` (SPEC §10.1
+    """Control characters and bidi controls as the six characters `\\u001b` (reference §10.1
     item 25); only `notes` keeps its newlines and tabs, which CSV quotes and TSV escapes."""
     return [
         (CONTROL_CHARS_BUT_LINES if i == _NOTES_AT else CONTROL_CHARS).sub(_unicode_escape, cell)
@@ -345,7 +345,7 @@ def plain(value: Any) -> Any:
 
 def status_line(message: str) -> None:
     """A word for a person after long work; scripts (stderr not a terminal) get nothing
-    extra (SPEC §4)."""
+    extra (reference §4)."""
     if sys.stderr.isatty():
         stderr_line(message)
 

@@ -12,10 +12,12 @@ from expense_cli.cli.listing import with_filters
 from expense_cli.cli.options import JsonOpt
 
 if TYPE_CHECKING:
+    from expense_cli.cli import render
+    from expense_cli.domain import report as reports
     from expense_cli.domain.listing import Filters
-
-render = lazy("expense_cli.cli.render")
-reports = lazy("expense_cli.domain.report")
+else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
+    render = lazy("expense_cli.cli.render")
+    reports = lazy("expense_cli.domain.report")
 
 
 class GroupBy(StrEnum):

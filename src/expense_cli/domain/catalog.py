@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
@@ -16,6 +17,9 @@ from expense_cli.domain.money import format_decimal, normalize_currency, parse_u
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import ConflictError, NotFoundError, UsageError, ValidationError
 from expense_cli.store import Store
+
+if TYPE_CHECKING:
+    from expense_cli.store.rows import CategoryRow, ClientRow, ProjectRow, UnitPriceRow
 
 
 class Miss(Enum):
@@ -56,7 +60,7 @@ def find_category(
 
 def _today() -> date:
     """The user's local day, as `compose.Clock.today` reads it: the price shown as in force."""
-    return local_today()  # UTC when TZ is odd (SPEC §10.1 item 19)
+    return local_today()  # UTC when TZ is odd (reference §10.1 item 19)
 
 
 def find_client(store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "client") -> Client:
@@ -98,7 +102,7 @@ def find_project(
 
 # categories ---------------------------------------------------------------------------
 def list_categories(store: Store) -> list[Category]:
-    prices: dict[int, list[dict[str, Any]]] = {}
+    prices: dict[int, list[UnitPriceRow]] = {}
     for price in store.all_unit_prices():
         prices.setdefault(price["category_id"], []).append(price)
     today = _today()
@@ -107,7 +111,7 @@ def list_categories(store: Store) -> list[Category]:
 
 def _clean_name(issues: Issues, value: str) -> str | None:
     """A category, client or project name: clean text, and never all ASCII digits — such a
-    name would be read back as an id wherever a reference is typed (SPEC §10.1 item 22)."""
+    name would be read back as an id wherever a reference is typed (reference §10.1 item 22)."""
     clean = issues.check("name", text.name, value)
     if clean is not None and _is_id(clean):
         issues.add("name", f"{clean!r} is all digits and would read as an id; add a letter")
@@ -116,7 +120,7 @@ def _clean_name(issues: Issues, value: str) -> str | None:
 
 
 def _check_unique(
-    found: dict[str, Any] | None, own_id: int | None, name: str, issues: Issues
+    found: CategoryRow | ClientRow | None, own_id: int | None, name: str, issues: Issues
 ) -> None:
     if found is not None and found["id"] != own_id:
         issues.add("name", f"{name!r} already exists (names are case-insensitive)")
@@ -329,11 +333,7 @@ def add_project(store: Store, name: str, client_ref: str) -> Project:
     issues = Issues()
     clean = _clean_name(issues, name)
     with store.write():
-        client: Client | None = None
-        try:
-            client = find_client(store, client_ref)
-        except ValidationError as exc:
-            issues.fields.update(exc.fields)
+        client = issues.attempt(find_client, store, client_ref)
         if client is not None and client.archived:
             issues.add("client", f"client {client.name!r} is archived")
         if clean and client and store.project_named_for_client(clean, client.id):
@@ -379,5 +379,7 @@ def unarchive_project(store: Store, ref: str) -> Project:
 
 def names(store: Store, kind: str) -> list[str]:
     """Names for shell completion."""
-    source = {"category": store.categories, "client": store.clients, "project": store.projects}
+    source: dict[str, Callable[..., Sequence[CategoryRow | ClientRow | ProjectRow]]] = {
+        "category": store.categories, "client": store.clients, "project": store.projects
+    }  # fmt: skip
     return [row["name"] for row in source[kind](include_archived=False)]

@@ -1,5 +1,5 @@
 """Compose the stored values of an expense from typed input and, for `edit` and `clone`,
-the expense it starts from — every rule of SPEC §2 applied, every bad field collected."""
+the expense it starts from — every rule of reference §2 applied, every bad field collected."""
 
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ from expense_cli.domain.money import (
     parse_units,
 )
 from expense_cli.domain.validation import InvalidValue, Issues
-from expense_cli.errors import ValidationError
 from expense_cli.store import Store
 
 T = TypeVar("T")
@@ -84,16 +83,6 @@ class Composed:
     tags: tuple[str, ...]
     issues: Issues
     changed: set[str]
-
-
-def _lookup(issues: Issues, find: Callable[..., T], *args: Any, **kw: Any) -> T | None:
-    """`find(...)`, with its validation error's fields recorded instead of raised."""
-    try:
-        return find(*args, **kw)
-    except ValidationError as exc:
-        for key, message in exc.fields.items():
-            issues.add(key, message)
-        return None
 
 
 def _optional_text(
@@ -148,7 +137,7 @@ class _Composer:
 
     def _category(self) -> Category | None:
         if self.inp.category is not None:
-            category = _lookup(self.issues, find_category, self.store, self.inp.category)
+            category = self.issues.attempt(find_category, self.store, self.inp.category)
             self._refuse_archived("category", category, "category")
         elif self.base is not None:
             category = find_category(self.store, str(self.base.category.id))
@@ -165,52 +154,63 @@ class _Composer:
             self.issues.add(name, f"{what} {record.name!r} is archived{hint}")
 
     def _links(self) -> tuple[Client | None, Project | None]:
-        inp, base = self.inp, self.base
-        hint = " (override it)" if self.cloning else ""
-        client: Client | None = None
-        if inp.client is not None:
-            if inp.client.strip():
-                client = _lookup(self.issues, find_client, self.store, inp.client)
-                self._refuse_archived("client", client, "client")
-                if client is None:
-                    self.changed.add("client")
-        elif base is not None and base.client is not None:
-            client = find_client(self.store, str(base.client.id))
-            if self.cloning:
-                self._refuse_archived("client", client, "client", hint)
-        project: Project | None = None
-        if inp.project is not None:
-            if inp.project.strip():
-                client_id = None if client is None else client.id
-                project = _lookup(
-                    self.issues, find_project, self.store, inp.project, client_id=client_id
-                )
-                self._refuse_archived("project", project, "project")
-                if project is None:
-                    self.changed.add("project")
-        elif base is not None and base.project is not None:
-            project = find_project(self.store, str(base.project.id))
-            if self.cloning:
-                self._refuse_archived("project", project, "project", hint)
+        """Client and project (rules 6, 7): as typed or kept from the base, then linked."""
+        client = self._client()
+        project = self._project(client)
         if (
             project is not None
             and project.client_archived
-            and (inp.project is not None or self.cloning)
+            and (self.inp.project is not None or self.cloning)
         ):
             self.issues.add("project", f"the client of project {project.name!r} is archived")
         linked = rules.link(
-            project, client, client_given=inp.client is not None, issues=self.issues
+            project, client, client_given=self.inp.client is not None, issues=self.issues
         )
-        self.values["client_id"] = None if linked.client is None else linked.client.id
-        self.values["project_id"] = None if linked.project is None else linked.project.id
-        if base is not None:
-            if self.values["client_id"] != (base.client.id if base.client else None):
-                self.changed.add("client")
-            if self.values["project_id"] != (base.project.id if base.project else None):
-                self.changed.add("project")
+        self._keep_links(linked)
         if project is not None and linked.client == project.client:
             return _client_of(project), project
         return client, project
+
+    def _client(self) -> Client | None:
+        if self.inp.client is not None:
+            return self._typed_link("client", self.inp.client, find_client)
+        if self.base is not None and self.base.client is not None:
+            return self._base_link("client", find_client(self.store, str(self.base.client.id)))
+        return None
+
+    def _project(self, client: Client | None) -> Project | None:
+        if self.inp.project is not None:
+            client_id = None if client is None else client.id
+            return self._typed_link("project", self.inp.project, find_project, client_id=client_id)
+        if self.base is not None and self.base.project is not None:
+            return self._base_link("project", find_project(self.store, str(self.base.project.id)))
+        return None
+
+    def _typed_link(self, name: str, typed: str, find: Callable[..., T], **kw: Any) -> T | None:
+        """A client or project as typed: `""` detaches; an unknown one changes the link (so
+        the invoice lock speaks too); an archived one is refused."""
+        if not typed.strip():
+            return None
+        record = self.issues.attempt(find, self.store, typed, **kw)
+        self._refuse_archived(name, record, name)
+        if record is None:
+            self.changed.add(name)
+        return record
+
+    def _base_link(self, name: str, record: T) -> T:
+        """The base's client or project: kept, but a clone refuses an archived one."""
+        if self.cloning:
+            self._refuse_archived(name, record, name, " (override it)")
+        return record
+
+    def _keep_links(self, linked: rules.Link) -> None:
+        """The linked ids as stored values; one that differs from the base's has changed."""
+        for name, ref in (("client", linked.client), ("project", linked.project)):
+            self.values[f"{name}_id"] = None if ref is None else ref.id
+            if self.base is not None:
+                before = getattr(self.base, name)
+                if self.values[f"{name}_id"] != (None if before is None else before.id):
+                    self.changed.add(name)
 
     def _currency(self, client: Client | None, project: Project | None) -> int:
         """The expense's currency and its minor digits: snapshotted at creation (rule 5)."""
@@ -272,7 +272,8 @@ class _Composer:
 
     def _reprices(self) -> bool:
         """A clone, and an edit of the units or date of a not-invoiced expense, take the
-        price in force on the (new) date; other edits keep the snapshot (SPEC §10.10 item 3)."""
+        price in force on the (new) date; other edits keep the snapshot (reference §10.10
+        item 3)."""
         if self.cloning:
             return True
         invoiced = self.base is not None and self.base.invoiced
@@ -280,7 +281,7 @@ class _Composer:
 
     def _dated(self, category: Category) -> Category:
         """`category` with the unit price in force on the expense's date; a unit price is
-        in one currency and prices only expenses in it (SPEC §10.1 item 2)."""
+        in one currency and prices only expenses in it (reference §10.1 item 2)."""
         if category.basis is not Basis.UNIT:
             return category
         currency = self.values["currency"]

@@ -150,7 +150,7 @@ def utc_now() -> datetime:
 
 def local_day(moment: datetime) -> date:
     """The user's calendar day at `moment`; UTC when `TZ` names an offset Python cannot
-    represent (`TZ=ABC+24`: a whole day or more), as SPEC §10.1 says of an odd `TZ`."""
+    represent (`TZ=ABC+24`: a whole day or more), as reference §10.1 item 19 says of an odd `TZ`."""
     try:
         return moment.astimezone().date()
     except (ValueError, OverflowError, OSError):

@@ -13,7 +13,6 @@ from expense_cli.domain.expenses import add_expense, invoice
 from expense_cli.errors import ConflictError
 from expense_cli.store import Store
 from expense_cli.store.connection import discard_book
-from expense_cli.store.schema import DEFAULT_CATEGORIES
 
 _MONTHLY = (
     ("Coworking membership", "Rent", "189.00", None, None),
@@ -44,7 +43,7 @@ def fill(store: Store, today: date, progress: Callable[[int], None] | None = Non
     rnd = random.Random(2026)
     clock = Clock()
     with store.write():
-        if not store.is_empty(len(DEFAULT_CATEGORIES)):
+        if not store.is_empty():
             raise ConflictError(
                 "demo fills only a new, empty book; use --db with a new path",
                 {"db": "not empty"},
@@ -87,7 +86,7 @@ def fill(store: Store, today: date, progress: Callable[[int], None] | None = Non
             added += 1
             if progress is not None:
                 progress(1)
-        billed: dict[int, list[int]] = {}  # one invoice per client
+        billed: dict[int | None, list[int]] = {}  # one invoice per client
         for row in store.billable_before(today - timedelta(days=60)):
             billed.setdefault(row["client_id"], []).append(row["id"])
         for number, ids in enumerate(billed.values(), start=1):

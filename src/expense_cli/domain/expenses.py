@@ -4,8 +4,7 @@ inside one `BEGIN IMMEDIATE` transaction, so a failed command writes nothing."""
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
 from expense_cli.domain.dates import format_timestamp, parse_date
 from expense_cli.domain.models import BillingStatus, Expense, Ref
+from expense_cli.domain.money import plain_decimal
 from expense_cli.domain.records import get_expense
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import (
@@ -28,16 +28,23 @@ from expense_cli.errors import (
     ValidationError,
 )
 from expense_cli.store import Store
+from expense_cli.store.rows import ExpenseRow
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
-def _live(store: Store, ids: Sequence[int]) -> list[Expense]:
-    """Every id first, all or nothing: one missing or deleted id fails the whole command."""
+def _found(store: Store, ids: Sequence[int], *, live: bool = False) -> dict[int, ExpenseRow]:
+    """Every id first, all or nothing: one missing id (or, when `live`, deleted) fails the
+    whole command."""
     found = store.expenses_by_id(ids)
-    missing = [i for i in ids if i not in found or found[i]["deleted_at"] is not None]
+    missing = [i for i in ids if i not in found or (live and found[i]["deleted_at"] is not None)]
     if missing:
         raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
+    return found
+
+
+def _live(store: Store, ids: Sequence[int]) -> list[Expense]:
+    found = _found(store, ids, live=True)
     return [records.expense(found[i]) for i in dict.fromkeys(ids)]
 
 
@@ -64,7 +71,7 @@ def _attempt(parse: Any, raw: Any, *args: Any) -> Any:
 def _fingerprint(
     store: Store, clock: Clock, op: str, inp: ExpenseInput, source: int | None = None
 ) -> str:
-    """The request after normalisation (SPEC §6: names resolved, dates resolved, amounts
+    """The request after normalisation (reference §6: names resolved, dates resolved, amounts
     parsed) — not the stored result, so a retry still matches after the book has moved on
     (a new unit price, an edited source, an archived category)."""
     order = load_settings(store).date_order
@@ -93,14 +100,14 @@ def _fingerprint(
 
 
 def _plain_decimal(raw: str) -> Decimal:
-    value = raw.strip()
-    if not re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]+)?", value, re.ASCII):
+    value = plain_decimal(raw.strip())
+    if value is None:
         raise InvalidValue(raw)
-    return Decimal(value).normalize()
+    return value.normalize()
 
 
 def _replay(store: Store, key: str, fingerprint: str, clock: Clock) -> Expense | None:
-    """Rule of SPEC §6: the same key and request within 24 h returns the original."""
+    """Rule of reference §6: the same key and request within 24 h returns the original."""
     store.forget_idempotency_keys(format_timestamp(clock.now - IDEMPOTENCY_WINDOW))
     seen = store.idempotency_key(key)
     if seen is None:
@@ -189,7 +196,7 @@ def clone_expense(
         return _create(store, composed, clock, key, fingerprint)
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _changes(before: Mapping[str, object], after: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in after.items() if before.get(k) != v}
 
 
@@ -203,7 +210,7 @@ def edit_expense(
         composed = compose(store, load_settings(store), clock, inp, expense)
         rules.check_lock(expense, composed.changed)
         composed.issues.raise_if_any()
-        before = store.expense(expense_id) or {}
+        before: Mapping[str, object] = store.expense(expense_id) or {}
         changes = _changes(before, composed.values)
         if changes:
             store.update_expense(expense_id, {**changes, "updated_at": clock.stamp})
@@ -254,10 +261,7 @@ def delete_expenses(
     """Soft delete; an invoiced expense needs `force` (rule 8)."""
     clock = clock or Clock()
     with store.write():
-        found = store.expenses_by_id(ids)
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
+        found = _found(store, ids)
         # Deleting a deleted expense changes nothing and succeeds, as `restore` of a live one.
         expenses = [
             records.expense(found[i]) for i in dict.fromkeys(ids) if found[i]["deleted_at"] is None
@@ -279,14 +283,19 @@ def restore_expenses(
     """Undo a delete; restoring a live expense changes nothing (rule 9)."""
     clock = clock or Clock()
     with store.write():
-        found = store.expenses_by_id(ids)
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise NotFoundError(f"no expense {', '.join(map(str, missing))}")
+        found = _found(store, ids)
         for expense_id in dict.fromkeys(ids):
             if found[expense_id]["deleted_at"] is not None:
                 store.update_expense(expense_id, {"deleted_at": None, "updated_at": clock.stamp})
         return [get_expense(store, i) for i in dict.fromkeys(ids)]
+
+
+def invoice_holders(store: Store, ref: str) -> list[tuple[Ref | None, str]]:
+    """The client and currency of every expense the book holds under invoice `ref`."""
+    return [
+        (Ref(h["client_id"], h["client_name"] or "") if h["client_id"] else None, h["currency"])
+        for h in store.ref_holders(ref)
+    ]
 
 
 def invoice(
@@ -301,11 +310,7 @@ def invoice(
         expenses = _live(store, ids)
         rules.check_invoiceable(expenses, issues)
         if clean_ref is not None:
-            held_by = [
-                (Ref(h["client_id"], h["client_name"]) if h["client_id"] else None, h["currency"])
-                for h in store.ref_holders(clean_ref)
-            ]
-            rules.check_one_invoice(clean_ref, held_by, expenses, issues)
+            rules.check_one_invoice(clean_ref, invoice_holders(store, clean_ref), expenses, issues)
         if issues:
             raise ValidationError(issues.fields, "these expenses cannot be invoiced together")
         clashes = [
@@ -321,7 +326,7 @@ def invoice(
                 store.update_expense(
                     expense.id,
                     {
-                        "billing_status": "invoiced",
+                        "billing_status": BillingStatus.INVOICED.value,
                         "invoice_ref": clean_ref,
                         "updated_at": clock.stamp,
                     },
@@ -338,7 +343,7 @@ def uninvoice(store: Store, ids: Sequence[int], *, clock: Clock | None = None) -
                 store.update_expense(
                     expense.id,
                     {
-                        "billing_status": "not_invoiced",
+                        "billing_status": BillingStatus.NOT_INVOICED.value,
                         "invoice_ref": None,
                         "updated_at": clock.stamp,
                     },

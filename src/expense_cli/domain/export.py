@@ -4,7 +4,7 @@ are the list formats, written by `cli.render`.)
 
 One transaction per expense, dated `date`, debiting the category's account and crediting
 the given account, in the expense's own currency, with its tags, its uid and its other
-fields as metadata (SPEC §10.1 items 5 and 25):
+fields as metadata (reference §10.1 items 5 and 25):
 
 - `category_account` maps a category name to one account, the same in both formats,
   distinct for distinct names (docs/decisions.md, "Ledger and beancount exports").

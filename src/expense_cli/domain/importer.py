@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO, cast
 
-from expense_cli.domain import catalog, text
+from expense_cli.domain import catalog, rules, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.compose import Clock, ExpenseInput, compose
 from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
-from expense_cli.domain.expenses import new_uid
-from expense_cli.domain.models import FORMULA_STARTS
-from expense_cli.domain.money import parse_amount
+from expense_cli.domain.expenses import invoice_holders, new_uid
+from expense_cli.domain.models import FORMULA_STARTS, Ref
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import ExpenseError, UsageError, ValidationError
 from expense_cli.store import Store
@@ -27,7 +26,7 @@ from expense_cli.store.catalog import CachedCatalog
 
 UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
-# The columns an import reads (SPEC §3, §10.1 item 21), in the order `import --help` lists
+# The columns an import reads (reference §3, §10.1 item 21), in the order `import --help` lists
 # them; `currency` is checked, not stored.
 IMPORT_COLUMNS = (
     "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
@@ -265,6 +264,16 @@ class ImportResult:
                 "created": self.created or {}, "dry_run": self.dry_run}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Billed:
+    """An invoiced row as the invoice rules read it (`rules.Billed`): not stored yet."""
+
+    id: None
+    billable: bool
+    client: Ref | None
+    currency: str
+
+
 class _Rollback(Exception):
     """Ends a dry run: everything was validated, nothing is kept."""
 
@@ -282,6 +291,8 @@ class _Importer:
         self.errors: dict[str, str] = {}
         self.result = ImportResult(created={"categories": [], "clients": [], "projects": []})
         self.seen_uids: set[str] = set()
+        # Invoice ref → the (client, currency) pairs under it, in the book and in this file.
+        self.invoices: dict[str, set[tuple[Ref | None, str]]] = {}
 
     def fail(self, line: int, issues: dict[str, str]) -> None:
         for field_name, message in issues.items():  # all of them: the user fixes them at once
@@ -291,15 +302,10 @@ class _Importer:
         self.cache.forget()
         self.result.created[kind].append(name)  # type: ignore[index]
 
-    def _create(self, field_name: str, make: Callable[[], Any], issues: Issues) -> bool:
+    @staticmethod
+    def _create(field_name: str, make: Callable[[], Any], issues: Issues) -> bool:
         """`make()`; its errors recorded under the row's column (`name` is that column)."""
-        try:
-            make()
-        except ValidationError as exc:
-            for key, message in exc.fields.items():
-                issues.add(field_name if key == "name" else key, message)
-            return False
-        return True
+        return issues.attempt(make, rename={"name": field_name}) is not None
 
     def references(self, cells: dict[str, Any], issues: Issues) -> dict[str, str | None]:
         """Category, client and project by NAME only (never an id, even when all digits),
@@ -314,36 +320,31 @@ class _Importer:
         if name is None or not name.strip():
             issues.add("category", "a category is required")
             return None
-        row = self.store.category_named(name.strip())
-        if row is None and self.create_missing:
-            price = cells["unit_price"] if cells["units"] else None
-            # a new unit category prices in the row's currency, so the row can use it
-            currency = cells["currency"] if price else None
-            made = self._create("category", lambda: catalog.add_category(
-                self.store, name, "unit" if price else None, price,
-                unit_currency=currency), issues)  # fmt: skip
-            if made:
-                self._created("categories", name)
-                row = self.store.category_named(name.strip())
-        if row is None:
-            issues.add("category", f"no category {name!r} (import with --create-missing)")
-            return None
-        return str(row["id"])
+        price = cells["unit_price"] if cells["units"] else None
+        # a new unit category prices in the row's currency, so the row can use it
+        currency = cells["currency"] if price else None
+        return self._named_id("category", "categories", name, self.store.category_named,
+            lambda: catalog.add_category(self.store, name, "unit" if price else None, price,
+                                         unit_currency=currency), issues)  # fmt: skip
 
     def _client_id(self, cells: dict[str, Any], issues: Issues) -> str | None:
         name = cells["client"]
         if name is None or not name.strip():
             return None
-        row = self.store.client_named(name.strip())
-        if row is None and self.create_missing:
-            made = self._create(
-                "client", lambda: catalog.add_client(self.store, name, cells["currency"]), issues
-            )
-            if made:
-                self._created("clients", name)
-                row = self.store.client_named(name.strip())
+        return self._named_id("client", "clients", name, self.store.client_named,
+            lambda: catalog.add_client(self.store, name, cells["currency"]), issues)  # fmt: skip
+
+    def _named_id(
+        self, column: str, kind: str, name: str, named: Callable[[str], Any],
+        make: Callable[[], Any], issues: Issues,
+    ) -> str | None:  # fmt: skip
+        """The id of the category or client called `name`; made first with --create-missing."""
+        row = named(name.strip())
+        if row is None and self.create_missing and self._create(column, make, issues):
+            self._created(kind, name)
+            row = named(name.strip())
         if row is None:
-            issues.add("client", f"no client {name!r} (import with --create-missing)")
+            issues.add(column, f"no {column} {name!r} (import with --create-missing)")
             return None
         return str(row["id"])
 
@@ -430,14 +431,11 @@ class _Importer:
             tags=cells["tags"],
         )
         composed = compose(self.store, self.settings, self.clock, inp)
-        for key, message in composed.issues.fields.items():
-            issues.add(key, message)
+        issues.merge(composed.issues.fields)
         values = composed.values
         self._check_currency(cells, values, issues)
         if unit_based and amount is not None and values.get("amount_minor") is not None:
-            given = issues.check("amount", parse_amount, amount, values["scale"])
-            if given is not None and given != values["amount_minor"]:
-                issues.add("amount", "does not equal units × unit_price")
+            rules.check_stated_amount(amount, values["amount_minor"], values["scale"], issues)
         self._billing(cells, values, issues)
         for key in ("created_at", "deleted_at"):  # kept as given (a deleted row stays deleted)
             if cells[key] is not None:
@@ -458,14 +456,37 @@ class _Importer:
         if currency is not None and currency.strip().upper() != values.get("currency"):
             issues.add("currency", f"the row would be in {values.get('currency')}, not {currency}")
 
-    @staticmethod
-    def _billing(cells: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
+    def _billing(self, cells: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
         status = issues.check("billing_status", _choice, BillingStatus, cells["billing_status"])
         values["billing_status"] = (status or BillingStatus.NOT_INVOICED).value
         ref = cells["invoice_ref"]
         values["invoice_ref"] = issues.check("invoice_ref", text.invoice_ref, ref) if ref else None
-        if status is BillingStatus.INVOICED and not values.get("billable"):
-            issues.add("billing_status", "only billable expenses can be invoiced")
+        if status is BillingStatus.INVOICED:
+            self._invoiced(values, issues)
+
+    def _invoiced(self, values: dict[str, Any], issues: Issues) -> None:
+        """An invoiced row obeys what `invoice` checks: rule 9 (billable, with a client) and,
+        under a ref, one client and currency per invoice (§10.1 item 10), counting the
+        book's expenses under that ref and the rows of this file before this one."""
+        client_id = values.get("client_id")
+        client = None if client_id is None else self._client(client_id)
+        row = _Billed(None, bool(values.get("billable")), client, values["currency"])
+        found = Issues()
+        rules.check_invoiceable([row], found)
+        ref = values["invoice_ref"]
+        if ref is not None:
+            if ref not in self.invoices:
+                self.invoices[ref] = set(invoice_holders(self.store, ref))
+            rules.check_one_invoice(ref, self.invoices[ref], [row], found)
+            if not found:
+                self.invoices[ref].add((row.client, row.currency))
+        issues.merge(found.fields, rename={"ref": "invoice_ref"})
+
+    def _client(self, client_id: int) -> Ref | None:
+        try:
+            return catalog.find_client(self.store, str(client_id)).ref
+        except ExpenseError:
+            return None
 
 
 def import_rows(

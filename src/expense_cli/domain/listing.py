@@ -1,4 +1,4 @@
-"""`list`, `report` and `export` filters, sorting and pagination (SPEC §3), resolved to a
+"""`list`, `report` and `export` filters, sorting and pagination (reference §3), resolved to a
 store query. Every bad value here is a usage error (exit 2), never a validation error."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, InvalidOperation
 from typing import Any
 
 from expense_cli.domain import records, text
@@ -23,12 +23,13 @@ from expense_cli.domain.dates import (
     parse_date,
     parse_timestamp,
 )
-from expense_cli.domain.models import Expense
-from expense_cli.domain.money import MAX_MINOR_DIGITS, normalize_currency
+from expense_cli.domain.models import BillingStatus, Expense
+from expense_cli.domain.money import MAX_MINOR_DIGITS, normalize_currency, plain_decimal
 from expense_cli.domain.validation import InvalidValue
 from expense_cli.errors import UsageError
 from expense_cli.store import Store
 from expense_cli.store.listing import ExpenseQuery
+from expense_cli.store.rows import ExpenseRow
 
 SORT_ALIASES = {
     "amount": "amount", "date": "date", "expensedate": "date", "created": "created",
@@ -38,7 +39,7 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 CURSOR_VERSION = 1
 MAX_PAGE = 2**62 // MAX_LIMIT  # the offset must stay a 64-bit SQLite integer
-_AMOUNT_BOUND = r"^[0-9]{1,12}(\.[0-9]+)?$"
+_STATUSES = (BillingStatus.INVOICED, BillingStatus.NOT_INVOICED)  # in --status's order
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,11 @@ def _bool(value: str) -> bool:
 
 def _bound(option: str, value: str, lower: bool) -> int:
     """An amount bound as a 4-place integer, rounded inwards so the bound stays exact."""
-    cleaned = value.strip(" ")
-    if not re.fullmatch(_AMOUNT_BOUND, cleaned, re.ASCII):
+    amount = plain_decimal(value.strip(" "))
+    if amount is None:
         raise _usage(option, f"{value!r} is not a plain non-negative decimal amount")
     try:
-        scaled = Decimal(cleaned).scaleb(MAX_MINOR_DIGITS)
+        scaled = amount.scaleb(MAX_MINOR_DIGITS)
         return int(scaled.to_integral_value(rounding=ROUND_CEILING if lower else ROUND_FLOOR))
     except InvalidOperation:
         raise _usage(option, f"{value!r} is not a decimal amount") from None
@@ -184,7 +185,7 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
         client_name=f.client_name,
         project_id=project,
         billable=None if f.billable is None else _bool(f.billable),
-        billing_status=_enum("--status", f.status, ("invoiced", "not_invoiced")),
+        billing_status=_enum("--status", f.status, _STATUSES),
         approval_status=f.approval,
         reimbursement_status=f.reimbursement,
         min_amount_key=None if f.min_amount is None else _bound("--min", f.min_amount, True),
@@ -218,7 +219,7 @@ def _scope(query: ExpenseQuery) -> str:
     return f"{zlib.crc32(json.dumps(scope, sort_keys=True).encode()):08x}"
 
 
-def encode_cursor(query: ExpenseQuery, last: dict[str, Any]) -> str:
+def encode_cursor(query: ExpenseQuery, last: ExpenseRow) -> str:
     payload = {"v": CURSOR_VERSION, "q": _scope(query), "k": [last["sort_value"], last["id"]]}
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

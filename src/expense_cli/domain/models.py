@@ -1,4 +1,4 @@
-"""The records of the book (SPEC §1) as frozen dataclasses, and their JSON shapes."""
+"""The records of the book (reference §1) as frozen dataclasses, and their JSON shapes."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Ref:
 
 @dataclass(frozen=True)
 class UnitPrice:
-    """A unit price and the first date it applies to (SPEC §10.10 item 3)."""
+    """A unit price and the first date it applies to (reference §10.10 item 3)."""
 
     starts: date
     price: Decimal
@@ -210,7 +210,7 @@ CSV_COLUMNS = (
     "created_at", "updated_at", "deleted_at",
 )  # fmt: skip
 NUMERIC_COLUMNS = frozenset({"id", "amount", "units", "unit_price"})
-# A text cell starting with one of these is a formula to a spreadsheet (SPEC §4).
+# A text cell starting with one of these is a formula to a spreadsheet (reference §4).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -219,7 +219,7 @@ def _name(ref: Ref | None) -> str | None:
 
 
 def csv_row(e: Expense) -> tuple[Any, ...]:
-    """The CSV/TSV shape (SPEC §4), in `CSV_COLUMNS` order: names instead of `{id, name}`,
+    """The CSV/TSV shape (reference §4), in `CSV_COLUMNS` order: names instead of `{id, name}`,
     tags joined by `;`, money and units as decimal strings."""
     return (
         e.id, e.uid, e.date.isoformat(), e.time, e.description, str(e.amount), e.currency,

@@ -13,8 +13,9 @@ from functools import cache
 
 from expense_cli.domain.validation import InvalidValue
 
-_AMOUNT = re.compile(r"([0-9]{1,12})(?:\.([0-9]+))?", re.ASCII)
-_UNITS = re.compile(r"[0-9]{1,12}(?:\.[0-9]+)?", re.ASCII)
+# The one shape of a typed amount, units, unit price or amount bound: digits, at most 12
+# before an optional point; no sign, exponent, grouping or currency symbol.
+_PLAIN_DECIMAL = re.compile(r"([0-9]{1,12})(?:\.([0-9]+))?", re.ASCII)
 _CURRENCY = re.compile(r"[A-Za-z]{3}", re.ASCII)
 MAX_UNITS_FRACTION = 4
 MAX_PRICE_FRACTION = 6
@@ -44,9 +45,15 @@ def normalize_currency(code: str) -> str:
     return code
 
 
+def plain_decimal(text: str) -> Decimal | None:
+    """`text` (already trimmed as its caller trims) as a `Decimal` when it is a plain
+    non-negative decimal, else None: the callers word their own rejection."""
+    return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else None
+
+
 def parse_amount(text: str, digits: int) -> int:
     """A typed amount (`"45.10"`) to minor units; no signs, exponents or silent rounding."""
-    match = _AMOUNT.fullmatch(text.strip(" "))
+    match = _PLAIN_DECIMAL.fullmatch(text.strip(" "))
     if match is None:
         raise InvalidValue(
             f"{text!r} is not a plain non-negative decimal amount (like 45.10, at most 12 digits"
@@ -68,15 +75,10 @@ def format_minor(minor: int, digits: int) -> str:
     return f"{sign}{whole}.{fraction:0{digits}d}"
 
 
-def minor_to_decimal(minor: int, digits: int) -> Decimal:
-    return Decimal(minor).scaleb(-digits)
-
-
 def _parse_positive_decimal(text: str, max_fraction: int, what: str) -> Decimal:
-    cleaned = text.strip(" ")
-    if not _UNITS.fullmatch(cleaned):
+    value = plain_decimal(text.strip(" "))
+    if value is None:
         raise InvalidValue(f"{text!r} is not a plain positive decimal {what}")
-    value = Decimal(cleaned)
     if -value.as_tuple().exponent > max_fraction:  # type: ignore[operator]
         raise InvalidValue(f"{text!r} has more than {max_fraction} decimal places")
     if value <= 0:
@@ -109,17 +111,3 @@ def units_amount(units: Decimal, unit_price: Decimal, digits: int) -> int:
     if minor >= 10 ** (12 + digits):
         raise InvalidValue("units × unit price exceeds the largest amount (12 digits)")
     return minor
-
-
-def amount_key(minor: int, digits: int) -> int:
-    """Minor units scaled to 4 places: one integer order for amounts of every currency."""
-    scale: int = 10 ** (MAX_MINOR_DIGITS - digits)
-    return minor * scale
-
-
-def parse_bound(text: str) -> int:
-    """A `--min`/`--max` bound as a 4-place scaled integer, comparable with `amount_key`."""
-    match = _AMOUNT.fullmatch(text.strip(" "))
-    if match is None or len(match.group(2) or "") > MAX_MINOR_DIGITS:
-        raise InvalidValue(f"{text!r} is not a plain non-negative decimal amount")
-    return parse_amount(text, MAX_MINOR_DIGITS)

@@ -1,4 +1,5 @@
-"""Store rows (plain dicts) to domain records; the store knows columns, not rules.
+"""Store rows (the `TypedDict` shapes of store/rows.py) to domain records, mapped once here;
+the store knows columns, not rules.
 Also the plain read of one expense, kept here so `show` loads no use-case machinery."""
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from expense_cli.domain.models import (
 )
 from expense_cli.domain.money import format_minor
 from expense_cli.errors import NotFoundError
+from expense_cli.store.listing import TAG_SEPARATOR
 
 if TYPE_CHECKING:
     from expense_cli.store import Store
-
-TAG_SEPARATOR = "\x1f"
+    from expense_cli.store.rows import CategoryRow, ClientRow, ExpenseRow, ProjectRow, UnitPriceRow
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -37,7 +38,7 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def category(
-    row: dict[str, Any], prices: Sequence[dict[str, Any]] = (), today: date | None = None
+    row: CategoryRow, prices: Sequence[UnitPriceRow] = (), today: date | None = None
 ) -> Category:
     """A category with its dated prices (`store.unit_prices` rows); `unit_price` is the one
     in force `today`."""
@@ -58,11 +59,11 @@ def category(
     )
 
 
-def client(row: dict[str, Any]) -> Client:
+def client(row: ClientRow) -> Client:
     return Client(row["id"], row["name"], row["currency"], bool(row["archived"]))
 
 
-def project(row: dict[str, Any]) -> Project:
+def project(row: ProjectRow) -> Project:
     return Project(
         id=row["id"],
         name=row["name"],
@@ -84,7 +85,7 @@ def _ref(ref_id: int | None, name: str | None) -> Ref | None:
     return None if ref_id is None else Ref(ref_id, name or "")
 
 
-def expense(row: dict[str, Any]) -> Expense:
+def expense(row: ExpenseRow) -> Expense:
     tags = row["tags"]
     return Expense(
         id=row["id"],

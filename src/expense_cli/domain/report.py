@@ -12,6 +12,7 @@ from expense_cli.domain.models import Expense
 from expense_cli.domain.money import format_minor
 from expense_cli.errors import UsageError
 from expense_cli.store import Store
+from expense_cli.store.rows import ReportRow as StoreReportRow
 
 
 def sum_minor(amounts: Iterable[tuple[int, int]]) -> tuple[int, int]:
@@ -70,7 +71,7 @@ def _sort_key(name: str, value: Any) -> tuple[int, str]:
     return (0, text.casefold())
 
 
-def _tag_spellings(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+def _tag_spellings(rows: Sequence[StoreReportRow]) -> dict[str, str]:
     """One spelling per tag (the first in sort order), whatever currency its rows are in:
     tags are case-insensitive, so `Foo` and `foo` are one group."""
     spelling: dict[str, str] = {}
@@ -103,7 +104,10 @@ def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) ->
     for row in rows:
         tag = row.get("tag_name")
         tag = spelling.get(tag.casefold(), tag) if tag else tag
-        group = tuple(_group_value(name, row[f"g{i}"], names, tag) for i, name in enumerate(by))
+        keys = (row.get("g0"), row.get("g1"))[: len(by)]  # the grouping keys, in `by` order
+        group = tuple(
+            _group_value(name, key, names, tag) for name, key in zip(by, keys, strict=True)
+        )
         key = (json.dumps(group, sort_keys=True), row["currency"])
         entry = merged.setdefault(key, [group, row["currency"], 0, []])
         entry[2] += row["n"]

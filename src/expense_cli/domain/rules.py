@@ -3,9 +3,10 @@ and the invoice lock (8). No I/O: the use cases load the records and call these.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from expense_cli.domain.models import Basis, Category, Client, Expense, Project, Ref
 from expense_cli.domain.money import parse_amount, parse_units, units_amount
@@ -101,6 +102,14 @@ def priced_units(units: str, unit_price: Decimal | None, digits: int, issues: Is
     return Priced(minor, count, unit_price)
 
 
+def check_stated_amount(amount: str, priced_minor: int, digits: int, issues: Issues) -> None:
+    """Rule 18 read back: an amount stated beside units (an imported row's) must be what
+    the units and unit price make."""
+    stated = issues.check("amount", parse_amount, amount, digits)
+    if stated is not None and stated != priced_minor:
+        issues.add("amount", "does not equal units × unit_price")
+
+
 def check_lock(expense: Expense, changed: set[str]) -> None:
     """Rule 8: once invoiced, billable, amount, units, client and project stay as they are."""
     locked = [name for name in LOCKED_FIELDS if name in changed]
@@ -112,24 +121,37 @@ def check_lock(expense: Expense, changed: set[str]) -> None:
         )
 
 
-def _ids(expenses: Sequence[Expense]) -> str:
-    return ", ".join(str(e.id) for e in expenses)
+class Billed(Protocol):
+    """What the invoice rules read of an expense: a stored one (`invoice`), or a row about
+    to be written (`import`, whose `id` is None)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def billable(self) -> bool: ...
+    @property
+    def client(self) -> Ref | None: ...
+    @property
+    def currency(self) -> str: ...
 
 
-def check_invoiceable(expenses: Sequence[Expense], issues: Issues) -> None:
+def _which(expenses: Sequence[Billed]) -> str:
+    ids = [str(e.id) for e in expenses if e.id is not None]
+    return f"expense {', '.join(ids)}" if ids else "the expense"
+
+
+def check_invoiceable(expenses: Sequence[Billed], issues: Issues) -> None:
     """Rule 9: only billable expenses are invoiced, and an invoice goes to a client."""
     not_billable = [e for e in expenses if not e.billable]
     if not_billable:
-        issues.add("billable", f"expense {_ids(not_billable)} is not billable")
+        issues.add("billable", f"{_which(not_billable)} is not billable")
     no_client = [e for e in expenses if e.billable and e.client is None]
     if no_client:
-        issues.add(
-            "client", f"expense {_ids(no_client)} has no client; an invoice goes to one client"
-        )
+        issues.add("client", f"{_which(no_client)} has no client; an invoice goes to one client")
 
 
 def check_one_invoice(
-    ref: str, held_by: Sequence[tuple[Ref | None, str]], expenses: Sequence[Expense],
+    ref: str, held_by: Iterable[tuple[Ref | None, str]], expenses: Sequence[Billed],
     issues: Issues,
 ) -> None:  # fmt: skip
     """An invoice ref covers one client in one currency: the expenses that already carry

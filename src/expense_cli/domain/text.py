@@ -100,7 +100,7 @@ def clean_text(
 
 
 def parse_bool(value: str) -> bool:
-    """true/false, 1/0, yes/no, any case (SPEC §3)."""
+    """true/false, 1/0, yes/no, any case (reference §3)."""
     try:
         return BOOLEANS[value.strip().lower()]
     except KeyError:

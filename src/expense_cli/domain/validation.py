@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from expense_cli.errors import ValidationError
 
@@ -29,6 +29,23 @@ class Issues:
             return parse(*args)
         except InvalidValue as exc:
             self.add(field, str(exc))
+            return None
+
+    def merge(self, fields: Mapping[str, str], rename: Mapping[str, str] | None = None) -> None:
+        """Another check's `field → message` pairs, a field renamed where the caller names
+        it otherwise (`import` reports `name` under the row's column)."""
+        for key, message in fields.items():
+            self.add((rename or {}).get(key, key), message)
+
+    def attempt(
+        self, call: Callable[..., T], *args: Any, rename: Mapping[str, str] | None = None,
+        **kw: Any,
+    ) -> T | None:  # fmt: skip
+        """Run `call(...)`; record its `ValidationError`'s fields and return None."""
+        try:
+            return call(*args, **kw)
+        except ValidationError as exc:
+            self.merge(exc.fields, rename)
             return None
 
     def __bool__(self) -> bool:

@@ -6,11 +6,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from expense_cli.errors import DamagedBookError, DatabaseUnavailableError
 
 T = TypeVar("T")
+R = TypeVar("R")  # a row shape (store/rows.py)
 
 _FILE_PROBLEMS = (
     "locked", "busy", "readonly", "read-only", "unable to open", "disk", "not a database",
@@ -128,13 +129,15 @@ class StoreBase:
                 raise unavailable(exc, self.path) from None
             raise
 
-    def _all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    def _all(self, shape: type[R], sql: str, params: Any = ()) -> list[R]:
+        """The rows of `sql` as dicts keyed by column, declared of `shape` (a `TypedDict`
+        of store/rows.py: an annotation for mypy, nothing is converted)."""
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return cast("list[R]", [dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
 
-    def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
-        rows = self._all(sql, params)
+    def _one(self, shape: type[R], sql: str, params: Any = ()) -> R | None:
+        rows = self._all(shape, sql, params)
         return rows[0] if rows else None
 
     def _insert(self, table: str, allowed: frozenset[str], values: dict[str, Any]) -> int:

@@ -6,6 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from expense_cli.store.base import StoreBase, fits
+from expense_cli.store.rows import (
+    CategoryPriceRow,
+    CategoryRow,
+    ClientRow,
+    LinkProblemRow,
+    ProjectRow,
+    SettingRow,
+    UnitPriceRow,
+    UnitRow,
+)
+from expense_cli.store.schema import DEFAULT_CATEGORIES
 
 _CATEGORY_COLUMNS = frozenset(
     {"name", "name_key", "basis", "unit_name", "unit_price", "unit_currency",
@@ -35,7 +46,10 @@ def _keyed(values: dict[str, Any]) -> dict[str, Any]:
 class CatalogQueries(StoreBase):
     # settings -------------------------------------------------------------------------
     def settings(self) -> dict[str, str]:
-        return {row["key"]: row["value"] for row in self._all("SELECT key, value FROM settings")}
+        return {
+            row["key"]: row["value"]
+            for row in self._all(SettingRow, "SELECT key, value FROM settings")
+        }
 
     def set_setting(self, key: str, value: str) -> None:
         self.conn.execute(
@@ -45,17 +59,19 @@ class CatalogQueries(StoreBase):
         )
 
     # categories -----------------------------------------------------------------------
-    def categories(self, include_archived: bool = True) -> list[dict[str, Any]]:
+    def categories(self, include_archived: bool = True) -> list[CategoryRow]:
         where = "" if include_archived else "WHERE archived = 0"
-        return self._all(f"SELECT * FROM categories {where} ORDER BY name_key, id")
+        return self._all(CategoryRow, f"SELECT * FROM categories {where} ORDER BY name_key, id")
 
-    def category(self, category_id: int) -> dict[str, Any] | None:
+    def category(self, category_id: int) -> CategoryRow | None:
         if not fits(category_id):
             return None
-        return self._one("SELECT * FROM categories WHERE id = ?", [category_id])
+        return self._one(CategoryRow, "SELECT * FROM categories WHERE id = ?", [category_id])
 
-    def category_named(self, name: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM categories WHERE name_key = ?", [name.casefold()])
+    def category_named(self, name: str) -> CategoryRow | None:
+        return self._one(
+            CategoryRow, "SELECT * FROM categories WHERE name_key = ?", [name.casefold()]
+        )
 
     def insert_category(self, values: dict[str, Any]) -> int:
         return self._insert("categories", _CATEGORY_COLUMNS, _keyed(values))
@@ -66,17 +82,19 @@ class CatalogQueries(StoreBase):
     def delete_category(self, category_id: int) -> None:
         self.conn.execute("DELETE FROM categories WHERE id = ?", [category_id])
 
-    def unit_prices(self, category_id: int) -> list[dict[str, Any]]:
+    def unit_prices(self, category_id: int) -> list[UnitPriceRow]:
         """A category's dated prices, oldest first: `{starts, price}`."""
         return self._all(
+            UnitPriceRow,
             "SELECT starts, price FROM unit_prices WHERE category_id = ? ORDER BY starts",
             [category_id],
         )
 
-    def all_unit_prices(self) -> list[dict[str, Any]]:
+    def all_unit_prices(self) -> list[CategoryPriceRow]:
         """Every category's dated prices: `{category_id, starts, price}`, oldest first."""
         return self._all(
-            "SELECT category_id, starts, price FROM unit_prices ORDER BY category_id, starts"
+            CategoryPriceRow,
+            "SELECT category_id, starts, price FROM unit_prices ORDER BY category_id, starts",
         )
 
     def set_unit_price(self, category_id: int, starts: str, price: str) -> None:
@@ -94,17 +112,17 @@ class CatalogQueries(StoreBase):
         return row is not None
 
     # clients --------------------------------------------------------------------------
-    def clients(self, include_archived: bool = True) -> list[dict[str, Any]]:
+    def clients(self, include_archived: bool = True) -> list[ClientRow]:
         where = "" if include_archived else "WHERE archived = 0"
-        return self._all(f"SELECT * FROM clients {where} ORDER BY name_key, id")
+        return self._all(ClientRow, f"SELECT * FROM clients {where} ORDER BY name_key, id")
 
-    def client(self, client_id: int) -> dict[str, Any] | None:
+    def client(self, client_id: int) -> ClientRow | None:
         if not fits(client_id):
             return None
-        return self._one("SELECT * FROM clients WHERE id = ?", [client_id])
+        return self._one(ClientRow, "SELECT * FROM clients WHERE id = ?", [client_id])
 
-    def client_named(self, name: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM clients WHERE name_key = ?", [name.casefold()])
+    def client_named(self, name: str) -> ClientRow | None:
+        return self._one(ClientRow, "SELECT * FROM clients WHERE name_key = ?", [name.casefold()])
 
     def insert_client(self, values: dict[str, Any]) -> int:
         return self._insert("clients", _CLIENT_COLUMNS, _keyed(values))
@@ -119,20 +137,25 @@ class CatalogQueries(StoreBase):
         return row is not None
 
     # projects -------------------------------------------------------------------------
-    def projects(self, include_archived: bool = True) -> list[dict[str, Any]]:
+    def projects(self, include_archived: bool = True) -> list[ProjectRow]:
         where = "" if include_archived else "WHERE p.archived = 0"
-        return self._all(f"{_PROJECT_SELECT} {where} ORDER BY p.name_key, c.name_key, p.id")
+        return self._all(
+            ProjectRow, f"{_PROJECT_SELECT} {where} ORDER BY p.name_key, c.name_key, p.id"
+        )
 
-    def project(self, project_id: int) -> dict[str, Any] | None:
+    def project(self, project_id: int) -> ProjectRow | None:
         if not fits(project_id):
             return None
-        return self._one(f"{_PROJECT_SELECT} WHERE p.id = ?", [project_id])
+        return self._one(ProjectRow, f"{_PROJECT_SELECT} WHERE p.id = ?", [project_id])
 
-    def projects_named(self, name: str) -> list[dict[str, Any]]:
-        return self._all(f"{_PROJECT_SELECT} WHERE p.name_key = ? ORDER BY p.id", [name.casefold()])
+    def projects_named(self, name: str) -> list[ProjectRow]:
+        return self._all(
+            ProjectRow, f"{_PROJECT_SELECT} WHERE p.name_key = ? ORDER BY p.id", [name.casefold()]
+        )
 
-    def project_named_for_client(self, name: str, client_id: int) -> dict[str, Any] | None:
+    def project_named_for_client(self, name: str, client_id: int) -> ProjectRow | None:
         return self._one(
+            ProjectRow,
             f"{_PROJECT_SELECT} WHERE p.name_key = ? AND p.client_id = ?",
             [name.casefold(), client_id],
         )
@@ -144,10 +167,11 @@ class CatalogQueries(StoreBase):
         self._update("projects", _PROJECT_COLUMNS, project_id, _keyed(values))
 
     # invariants (db check) --------------------------------------------------------------
-    def link_problems(self) -> list[dict[str, Any]]:
+    def link_problems(self) -> list[LinkProblemRow]:
         """Expenses whose client is not their project's, or whose currency is not their
         client's."""
         return self._all(
+            LinkProblemRow,
             """SELECT e.id, 'client' AS field, 'is not the client of its project' AS problem
                FROM expenses e JOIN projects p ON p.id = e.project_id
                WHERE e.client_id IS NULL OR e.client_id != p.client_id
@@ -155,7 +179,7 @@ class CatalogQueries(StoreBase):
                SELECT e.id, 'currency', 'differs from its client''s currency ' || c.currency
                FROM expenses e JOIN clients c ON c.id = e.client_id
                WHERE c.currency != e.currency
-               ORDER BY 1, 2"""
+               ORDER BY 1, 2""",
         )
 
     def unusual_text(self) -> Iterator[tuple[str, int, str, str]]:
@@ -177,10 +201,11 @@ class CatalogQueries(StoreBase):
             ]
         yield from self.conn.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3")
 
-    def unit_rows(self) -> list[dict[str, Any]]:
+    def unit_rows(self) -> list[UnitRow]:
         return self._all(
+            UnitRow,
             "SELECT id, units, unit_price, scale, amount_minor FROM expenses "
-            "WHERE units IS NOT NULL ORDER BY id"
+            "WHERE units IS NOT NULL ORDER BY id",
         )
 
     def counts(self) -> dict[str, int]:
@@ -189,7 +214,7 @@ class CatalogQueries(StoreBase):
             t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables
         }
 
-    def is_empty(self, category_count: int) -> bool:
+    def is_empty(self) -> bool:
         """No expense, client or project, and only the categories a new book starts with."""
         if any(
             self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
@@ -197,7 +222,8 @@ class CatalogQueries(StoreBase):
         ):
             return False
         row = self.conn.execute("SELECT count(*), max(id) FROM categories").fetchone()
-        return tuple(row) == (category_count, category_count)
+        starting = len(DEFAULT_CATEGORIES)
+        return tuple(row) == (starting, starting)
 
 
 class CachedCatalog:

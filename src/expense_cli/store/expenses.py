@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from expense_cli.store.base import StoreBase, fits
 from expense_cli.store.listing import (
@@ -24,7 +24,14 @@ from expense_cli.store.listing import (
     range_bounds,
     walk_plan,
 )
-from expense_cli.store.schema import SEARCH_INSERT_TRIGGER, SEARCHED
+from expense_cli.store.rows import (
+    BillableRow,
+    ExpenseRow,
+    IdempotencyKeyRow,
+    RefHolderRow,
+    ReportRow,
+)
+from expense_cli.store.schema import SEARCHED
 
 EXPENSE_COLUMNS = frozenset(
     {"uid", "description", "date", "time", "amount_minor", "currency", "scale", "units",
@@ -32,33 +39,33 @@ EXPENSE_COLUMNS = frozenset(
      "billing_status", "invoice_ref", "approval_status", "reimbursement_status", "notes",
      "created_at", "updated_at", "deleted_at"}
 )  # fmt: skip
-TAG_SEPARATOR = "\x1f"  # tags cannot hold control characters, so this never splits one
+_SEARCH_INSERT_TRIGGER = "expense_search_insert"  # keeps the search index in step on insert
 
 
 class ExpenseQueries(StoreBase):
-    def expense(self, expense_id: int) -> dict[str, Any] | None:
+    def expense(self, expense_id: int) -> ExpenseRow | None:
         """One expense row, deleted or not; the caller decides what a deleted one means."""
         if not fits(expense_id):
             return None
         sql, params = build_select(ExpenseQuery(ids=(expense_id,), include_deleted=True))
-        return self._one(sql, params)
+        return self._one(ExpenseRow, sql, params)
 
-    def expenses_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def expenses_by_id(self, ids: Sequence[int]) -> dict[int, ExpenseRow]:
         ids = [i for i in ids if fits(i)]
         if not ids:
             return {}
         sql, params = build_select(ExpenseQuery(ids=tuple(ids), include_deleted=True))
-        return {row["id"]: row for row in self._all(sql, params)}
+        return {row["id"]: row for row in self._all(ExpenseRow, sql, params)}
 
     def expense_id_for_uid(self, uid: str) -> int | None:
         row = self.conn.execute("SELECT id FROM expenses WHERE uid = ?", [uid]).fetchone()
         return None if row is None else int(row[0])
 
-    def iter_expenses(self, query: ExpenseQuery, batch: int = 500) -> Iterator[dict[str, Any]]:
+    def iter_expenses(self, query: ExpenseQuery, batch: int = 500) -> Iterator[ExpenseRow]:
         """Rows in the query's order, fetched in batches so `--all` runs in constant memory."""
         names, tuples = self.iter_expense_tuples(query, batch)
-        for row in tuples:
-            yield dict(zip(names, row, strict=True))
+        rows = (dict(zip(names, row, strict=True)) for row in tuples)
+        yield from cast("Iterator[ExpenseRow]", rows)
 
     def iter_expense_tuples(
         self, query: ExpenseQuery, batch: int = 500
@@ -144,24 +151,20 @@ class ExpenseQueries(StoreBase):
         params = [v for v in (low, high) if v is not None]
         return self._live_size(" AND ".join(clauses), params)
 
-    def report_rows(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[dict[str, Any]]:
+    def report_rows(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[ReportRow]:
         """Group sums, exact however large: the one-sum query first (the fast, usual case),
         the split one only when a sum has left 64 bits."""
         sql, params = build_report(query, by)
         try:
-            return self._all(sql, params)
+            return self._all(ReportRow, sql, params)
         except sqlite3.OperationalError as exc:
             if "integer overflow" not in str(exc):
                 raise
         sql, params = build_report(query, by, wide=True)
-        rows = self._all(sql, params)
+        rows: list[dict[str, Any]] = self._all(dict, sql, params)  # total_hi and total_lo
         for row in rows:
             row["total"] = row.pop("total_hi") * SUM_SPLIT + row.pop("total_lo")
-        return rows
-
-    def explain_report(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[str]:
-        sql, params = build_report(query, by)
-        return [row[3] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        return cast("list[ReportRow]", rows)
 
     def count_expenses(self, query: ExpenseQuery) -> int:
         sql, params = build_select(query, self.plan(query))
@@ -172,8 +175,9 @@ class ExpenseQueries(StoreBase):
             raise ValueError(table)
         return {row[0]: row[1] for row in self.conn.execute(f"SELECT id, name FROM {table}")}
 
-    def billable_before(self, day: str | Any) -> list[dict[str, Any]]:
+    def billable_before(self, day: str | Any) -> list[BillableRow]:
         return self._all(
+            BillableRow,
             "SELECT id, client_id FROM expenses WHERE billable = 1 AND deleted_at IS NULL "
             "AND date < ? AND billing_status = 'not_invoiced' ORDER BY id",
             [str(day)],
@@ -188,22 +192,28 @@ class ExpenseQueries(StoreBase):
     def search_indexed_at_end(self) -> Iterator[None]:
         """For bulk inserts inside one write transaction: new rows reach the FTS index in one
         pass at the end instead of one trigger call per row (7x faster for a big import).
-        The trigger is dropped and re-created within the same transaction, so no other
-        connection ever sees the book without it, and a failure rolls both back."""
+        The trigger is dropped and re-created, as the book defines it, within the same
+        transaction, so no other connection ever sees the book without it, and a failure
+        rolls both back."""
         first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM expenses").fetchone()[0]
-        self.conn.execute("DROP TRIGGER expense_search_insert")
+        (trigger,) = self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            [_SEARCH_INSERT_TRIGGER],
+        ).fetchone()
+        self.conn.execute(f"DROP TRIGGER {_SEARCH_INSERT_TRIGGER}")
         yield
         self.conn.execute(
             f"INSERT INTO expense_search(rowid, {SEARCHED}) "
             f"SELECT id, {SEARCHED} FROM expenses WHERE id >= ?",
             [first],
         )
-        self.conn.execute(SEARCH_INSERT_TRIGGER)
+        self.conn.execute(trigger)
 
-    def ref_holders(self, ref: str) -> list[dict[str, Any]]:
+    def ref_holders(self, ref: str) -> list[RefHolderRow]:
         """The (client, currency) pairs of every expense under invoice `ref`, deleted ones
         included: a ref stays one client's while any expense carries it."""
         return self._all(
+            RefHolderRow,
             "SELECT DISTINCT e.client_id, cl.name AS client_name, e.currency FROM expenses e "
             "LEFT JOIN clients cl ON cl.id = e.client_id WHERE e.invoice_ref = ?",
             (ref,),
@@ -228,8 +238,8 @@ class ExpenseQueries(StoreBase):
         )
 
     # idempotency keys -----------------------------------------------------------------
-    def idempotency_key(self, key: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM idempotency_keys WHERE key = ?", [key])
+    def idempotency_key(self, key: str) -> IdempotencyKeyRow | None:
+        return self._one(IdempotencyKeyRow, "SELECT * FROM idempotency_keys WHERE key = ?", [key])
 
     def put_idempotency_key(self, key: str, fingerprint: str, expense_id: int, at: str) -> None:
         self.conn.execute(

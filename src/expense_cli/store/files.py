@@ -3,7 +3,7 @@
 Every output file (`export -o`, `db backup`) is written through `replacing`: the
 destination is checked first (never the book, its `-wal`/`-shm`, a directory or a special
 file, whatever path reaches them), then written into a private temporary file beside it
-and renamed over it, so a failure at any moment leaves the old file as it was (SPEC
+and renamed over it, so a failure at any moment leaves the old file as it was (reference
 §10.1 items 17, 19, 26).
 """
 

@@ -30,14 +30,17 @@ SORT_COLUMNS = {
     "id": "id",
 }
 SMALL_SET = 10_000  # rows a `set` plan may sort; beyond it, walking in order is cheaper
-_SELECT = """
+# Joins an expense's tags in one column; tags cannot hold control characters, so this
+# never splits one. The SELECT joins with it; `domain.records` splits on it.
+TAG_SEPARATOR = "\x1f"
+_SELECT = f"""
 SELECT e.id, e.uid, e.description, e.date, e.time, e.amount_minor, e.currency, e.scale,
        e.units, e.unit_price, e.category_id, cat.name AS category_name, e.custom_category,
        e.client_id, cl.name AS client_name, e.project_id, p.name AS project_name,
        e.billable, e.billing_status, e.invoice_ref, e.approval_status,
        e.reimbursement_status, e.notes, e.created_at, e.updated_at, e.deleted_at,
-       (SELECT group_concat(t.tag, char(31)) FROM expense_tags t WHERE t.expense_id = e.id)
-           AS tags, e.{sort} AS sort_value
+       (SELECT group_concat(t.tag, char({ord(TAG_SEPARATOR)})) FROM expense_tags t
+        WHERE t.expense_id = e.id) AS tags, e.{{sort}} AS sort_value
 FROM expenses e
 JOIN categories cat ON cat.id = e.category_id
 LEFT JOIN clients cl ON cl.id = e.client_id

@@ -144,10 +144,6 @@ def index_name(sort_key: str, link_key: str | None = None) -> str:
     return f"live_{link_key.removesuffix('_id')}_{sort_key}" if link_key else f"live_{sort_key}"
 
 
-SEARCH_INSERT_TRIGGER = f"""CREATE TRIGGER expense_search_insert AFTER INSERT ON expenses BEGIN
-        INSERT INTO expense_search(rowid, {SEARCHED})
-        VALUES (new.id, new.description, new.custom_category, new.notes);
-    END"""
 M002_LIST_INDEXES = (
     *(f"CREATE INDEX {index_name(key)} ON expenses({key}, id) {_LIVE}" for key in SORT_KEYS),
     *(
@@ -167,7 +163,10 @@ M002_LIST_INDEXES = (
     # kept in step with every write by triggers.
     f"""CREATE VIRTUAL TABLE expense_search USING fts5(
         {SEARCHED}, content='expenses', content_rowid='id', tokenize='trigram')""",
-    SEARCH_INSERT_TRIGGER,
+    f"""CREATE TRIGGER expense_search_insert AFTER INSERT ON expenses BEGIN
+        INSERT INTO expense_search(rowid, {SEARCHED})
+        VALUES (new.id, new.description, new.custom_category, new.notes);
+    END""",
     f"""CREATE TRIGGER expense_search_delete AFTER DELETE ON expenses BEGIN
         INSERT INTO expense_search(expense_search, rowid, {SEARCHED})
         VALUES ('delete', old.id, old.description, old.custom_category, old.notes);
@@ -188,7 +187,7 @@ def _m002_list_indexes(db: Database) -> None:
 
 
 # The date a category's creation price starts: the first date the book accepts, so that
-# price covers every date before the next one (SPEC §10.10 item 3).
+# price covers every date before the next one (reference §10.10 item 3).
 FIRST_PRICE_FROM = "1900-01-01"
 M003_UNIT_PRICES = (
     # `starts` (not `from`, an SQL keyword) is an ISO date; one price per category and day.

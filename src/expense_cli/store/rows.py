@@ -1,0 +1,145 @@
+"""The shapes of the rows the store returns: one `TypedDict` per query, keyed by column.
+
+Annotations only: the rows are the plain dicts `sqlite3` gives (no per-row conversion), so
+mypy checks every column a caller reads while reading a million rows costs what it did.
+`domain/records.py` maps them to records once. Integers 0/1 are SQLite booleans.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class SettingRow(TypedDict):
+    key: str
+    value: str
+
+
+class CategoryRow(TypedDict):
+    """`SELECT * FROM categories`."""
+
+    id: int
+    name: str
+    name_key: str
+    basis: str
+    unit_name: str | None
+    unit_price: str | None
+    default_approval: str
+    default_reimbursement: str
+    archived: int
+    is_other: int
+    unit_currency: str | None
+
+
+class UnitPriceRow(TypedDict):
+    """One dated price of a category (`starts` is an ISO date, `price` a decimal string)."""
+
+    starts: str
+    price: str
+
+
+class CategoryPriceRow(UnitPriceRow):
+    category_id: int
+
+
+class ClientRow(TypedDict):
+    """`SELECT * FROM clients`."""
+
+    id: int
+    name: str
+    name_key: str
+    currency: str
+    archived: int
+
+
+class ProjectRow(TypedDict):
+    """A project with its client's name, currency and archived flag."""
+
+    id: int
+    name: str
+    archived: int
+    client_id: int
+    client_name: str
+    client_currency: str
+    client_archived: int
+
+
+class ExpenseRow(TypedDict):
+    """The one expense SELECT (`store/listing.py`): the columns, the linked names, the tags
+    joined by `\\x1f`, and the value of the sort column (for cursors)."""
+
+    id: int
+    uid: str
+    description: str
+    date: str
+    time: str | None
+    amount_minor: int
+    currency: str
+    scale: int
+    units: str | None
+    unit_price: str | None
+    category_id: int
+    category_name: str
+    custom_category: str | None
+    client_id: int | None
+    client_name: str | None
+    project_id: int | None
+    project_name: str | None
+    billable: int
+    billing_status: str
+    invoice_ref: str | None
+    approval_status: str
+    reimbursement_status: str
+    notes: str | None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+    tags: str | None
+    sort_value: Any
+
+
+class ReportRow(TypedDict):
+    """One group of a report: `g0` (and `g1`) are the grouping keys for `by` in order;
+    `tag_name` only when grouping by tag."""
+
+    g0: NotRequired[Any]
+    g1: NotRequired[Any]
+    tag_name: NotRequired[str | None]
+    currency: str
+    scale: int
+    n: int
+    total: int
+
+
+class LinkProblemRow(TypedDict):
+    id: int
+    field: str
+    problem: str
+
+
+class UnitRow(TypedDict):
+    """An expense priced by units, with what `db check` recomputes its amount from."""
+
+    id: int
+    units: str
+    unit_price: str
+    scale: int
+    amount_minor: int
+
+
+class BillableRow(TypedDict):
+    id: int
+    client_id: int | None
+
+
+class RefHolderRow(TypedDict):
+    client_id: int | None
+    client_name: str | None
+    currency: str
+
+
+class IdempotencyKeyRow(TypedDict):
+    key: str
+    fingerprint: str
+    expense_id: int
+    created_at: str
