@@ -51,6 +51,18 @@ class Result:
 
 Cli = Callable[..., Result]
 
+# Every field of an expense's JSON object and CSV row, as the contract lists them: reference
+# §1, then release 2 (§10.2 receipts, §10.3 recurring_id, §10.5 rebill_amount, §10.6 tax,
+# §10.7 original amounts, §10.9 account, §10.10 item 5 amount_from_rate).
+EXPENSE_FIELDS = frozenset({
+    "id", "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
+    "category", "custom_category", "client", "project", "billable", "billing_status",
+    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags", "created_at",
+    "updated_at", "deleted_at",
+    "receipts", "recurring_id", "rebill_amount", "tax_rate", "tax_amount", "net_amount",
+    "original_amount", "original_currency", "amount_from_rate", "account",
+})  # fmt: skip
+
 
 def _installed() -> str | None:
     """The installed `expense` command (beside this Python, else on PATH), for the tests

@@ -167,7 +167,8 @@ def test_categories_bad_approval_choice_is_a_usage_error(cli: Cli) -> None:
 # clients -----------------------------------------------------------------------------
 def test_clients_add_json_shape(cli: Cli) -> None:
     created = ok(cli, "clients", "add", "Acme GmbH", "--currency", "EUR")
-    assert set(created) == {"id", "name", "currency", "archived"}
+    assert set(created) == {"id", "name", "currency", "archived", "markup"}
+    assert created["markup"] == "0"
     assert type(created["id"]) is int
     assert created["name"] == "Acme GmbH"
     assert created["currency"] == "EUR"
@@ -313,13 +314,21 @@ def test_an_all_digit_reference_is_an_id_not_a_name(cli: Cli) -> None:
 
 # config ------------------------------------------------------------------------------
 def test_config_shows_the_defaults_of_a_new_book(cli: Cli) -> None:
-    assert ok(cli, "config") == {"default_currency": "USD", "date_order": "ymd"}
+    assert ok(cli, "config") == {
+        "default_currency": "USD",
+        "date_order": "ymd",
+        "default_account": "Assets:Cash",
+    }
 
 
 def test_config_sets_default_currency_for_new_expenses_only(cli: Cli) -> None:
     before = _expense(cli, "A", "1.00", "-c", "Travel")
     assert ok(cli, "config", "default_currency", "EUR")["default_currency"] == "EUR"
-    assert ok(cli, "config") == {"default_currency": "EUR", "date_order": "ymd"}
+    assert ok(cli, "config") == {
+        "default_currency": "EUR",
+        "date_order": "ymd",
+        "default_account": "Assets:Cash",
+    }
     after = _expense(cli, "B", "1.00", "-c", "Travel")
     assert after["currency"] == "EUR"
     assert ok(cli, "show", str(before["id"]))["currency"] == "USD"
@@ -341,7 +350,11 @@ def test_config_date_order_decides_ambiguous_dates(cli: Cli, order: str, expecte
 def test_config_bad_value_is_rejected(cli: Cli, key: str, value: str) -> None:
     error = _refused(cli, 4, "config", key, value)
     assert key in error["fields"]
-    assert ok(cli, "config") == {"default_currency": "USD", "date_order": "ymd"}
+    assert ok(cli, "config") == {
+        "default_currency": "USD",
+        "date_order": "ymd",
+        "default_account": "Assets:Cash",
+    }
 
 
 def test_config_unknown_key_is_a_usage_error(cli: Cli) -> None:

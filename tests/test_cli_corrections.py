@@ -407,3 +407,91 @@ def test_list_ref_reads_the_invoice_ref_index(tmp_path: Path) -> None:
 
     assert "expenses_by_invoice_ref" in plan
     assert "SCAN e" not in plan
+
+
+@pytest.mark.skipif(EXPENSE is None or not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["list"], ["show", "1"], ["report", "--json"], ["categories"], ["export"],
+     ["list", "--all", "-f", "csv"], ["db", "path"]],
+)  # fmt: skip
+@pytest.mark.parametrize("redirect", [">/dev/full", ">&-"])
+def test_a_read_whose_output_cannot_be_written_is_exit_6(
+    book: Path, args: list[str], redirect: str
+) -> None:
+    assert run_installed(book, "add", "seed", "1", "-c", "Travel").returncode == 0
+    assert EXPENSE is not None
+    shell = f"{EXPENSE} {' '.join(args)} {redirect}"
+    done = subprocess.run(["bash", "-c", shell], env=installed_env(book), capture_output=True,
+                          text=True, check=False, timeout=60)  # fmt: skip
+
+    assert done.returncode == 6, done.stderr
+    assert "cannot write the output" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(EXPENSE is None or not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("redirect", ["2>/dev/full", "2>&-"])
+def test_a_broken_stderr_never_changes_the_exit_code(book: Path, redirect: str) -> None:
+    assert EXPENSE is not None
+    for args, code in ((["add", "--nots", "1"], 2), (["show", "99"], 3), (["list"], 0)):
+        shell = f"{EXPENSE} {' '.join(args)} {redirect}"
+        done = subprocess.run(["bash", "-c", shell], env=installed_env(book), capture_output=True,
+                              text=True, check=False, timeout=60)  # fmt: skip
+        assert done.returncode == code, (args, done.stdout)
+
+
+@pytest.mark.skipif(EXPENSE is None or not Path("/usr/bin/script").exists(), reason="needs a tty")
+@pytest.mark.parametrize("args", [["--help"], ["add", "--help"], ["add", "--nots"]])
+def test_no_color_help_and_usage_errors_print_no_escape(book: Path, args: list[str]) -> None:
+    assert EXPENSE is not None
+    env = {**installed_env(book), "NO_COLOR": "1", "TERM": "xterm-256color"}
+    done = subprocess.run(["script", "-qec", f"{EXPENSE} {' '.join(args)}", "/dev/null"],
+                          env=env, capture_output=True, check=False, timeout=60)  # fmt: skip
+
+    assert b"Usage" in done.stdout
+    assert b"\x1b" not in done.stdout
+
+
+def test_a_page_by_number_says_page_total_and_names_the_next_page(cli: Cli) -> None:
+    for n in range(3):
+        ok(cli, "add", f"e{n}", "1.00", "-c", "Travel")
+
+    first = cli("list", "--limit", "2", "--page", "1")
+    last = cli("list", "--limit", "2", "--page", "2")
+
+    assert "Page total (2)" in first.stdout
+    assert "--page 2" in first.stderr
+    assert "Total (1)" in last.stdout
+    assert "Page total" not in last.stdout
+
+
+@pytest.mark.parametrize(("sort", "key"), [("-created", None), ("-id", 0), ("-amount", -1)])
+def test_a_cursor_with_a_negative_or_zero_key_is_refused(
+    cli: Cli, sort: str, key: int | None
+) -> None:
+    payload = _real_cursor(cli, "--sort", sort)
+    value, _ = payload["k"]
+    payload["k"] = [value, -5] if key is None else [key, 1]
+
+    result = cli("list", "--limit", "1", "--sort", sort, "--cursor", _cursor(payload), "--json")
+
+    assert result.exit_code == 2, result.stdout
+
+
+@pytest.mark.parametrize("text", ["-5x", "-.5", "-1,000"])
+def test_only_a_negative_number_reaches_the_amount_rule(cli: Cli, text: str) -> None:
+    assert cli("add", "x", text, "-c", "Travel").exit_code == 2
+    assert ok(cli, "list") == []
+
+
+def test_a_stored_currency_of_the_wrong_shape_stops_reads(cli: Cli, book: Path) -> None:
+    ok(cli, "add", "x", "1.00", "-c", "Travel")
+    with closing(sqlite3.connect(book)) as conn:
+        conn.execute("UPDATE settings SET value = 'XX' WHERE key = 'default_currency'")
+        conn.commit()
+
+    for command in ("list", "report"):
+        result = cli(command, "--json")
+        assert result.exit_code == 6
+        assert "default_currency" in result.error["message"]

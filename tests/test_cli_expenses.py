@@ -12,14 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, Result
+from tests.conftest import EXPENSE_FIELDS, Cli, Result
 
-EXPENSE_FIELDS = {
-    "id", "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
-    "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags", "created_at",
-    "updated_at", "deleted_at",
-}  # fmt: skip
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
@@ -380,7 +374,8 @@ def test_edit_changes_only_the_given_fields(cli: Cli) -> None:
     assert result.exit_code == 0, result.stderr
     edited = result.data
     assert edited["amount"] == "25.50"
-    unchanged = {k: v for k, v in added.items() if k not in {"amount", "updated_at"}}
+    moved = {"amount", "net_amount", "updated_at"}  # net_amount follows the amount (§10.6)
+    unchanged = {k: v for k, v in added.items() if k not in moved}
     assert {k: edited[k] for k in unchanged} == unchanged
     assert TIMESTAMP.match(edited["updated_at"])
     assert edited["updated_at"] >= added["updated_at"]

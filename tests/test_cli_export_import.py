@@ -29,7 +29,8 @@ from tests.conftest import Cli, Result, ok
 ROUND_TRIP_FIELDS = (
     "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
     "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags", "created_at",
+    "invoice_ref", "rebill_amount", "approval_status", "reimbursement_status", "notes", "tags",
+    "created_at",
 )  # fmt: skip
 
 
@@ -759,7 +760,7 @@ def test_ledger_export_loads_in_ledger_and_balances(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     ledger = _tool("ledger")
-    for account in ("Assets:Cash", "Assets:Bank Account"):
+    for account in ("Assets:Cash", "Assets:Bank-Account"):
         journal = tmp_path / "book.ledger"
         args = [] if account == "Assets:Cash" else ["--account", account]
         assert cli("export", "-f", "ledger", "-o", str(journal), *args).exit_code == 0
@@ -848,7 +849,7 @@ def test_beancount_export_passes_bean_check(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     bean_check = _tool("bean-check")
-    for account in ("Assets:Cash", "Assets:Bank Account", "liabilities:credit card"):
+    for account in ("Assets:Cash", "Assets:Bank-Account", "Liabilities:Credit-Card"):
         journal = tmp_path / "book.beancount"
         args = [] if account == "Assets:Cash" else ["--account", account]
         assert cli("export", "-f", "beancount", "-o", str(journal), *args).exit_code == 0

@@ -40,14 +40,8 @@ from expense_cli.domain.compose import Clock, ExpenseInput
 from expense_cli.domain.expenses import add_expense, delete_expenses, invoice, tag_expense
 from expense_cli.domain.models import Approval, Reimbursement
 from expense_cli.store import Store
-from tests.conftest import Cli, Result
+from tests.conftest import EXPENSE_FIELDS, Cli, Result
 
-EXPENSE_FIELDS = {
-    "id", "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
-    "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags", "created_at",
-    "updated_at", "deleted_at",
-}  # fmt: skip
 SORTS = ["amount", "-amount", "date", "-date", "created", "-created", "updated", "-updated",
          "id", "-id"]  # fmt: skip
 # The store's walk/set threshold (see tests/test_plans.py); 0 makes every filter walk.

@@ -34,6 +34,7 @@ from expense_cli.domain.rules import (
 )
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import ConflictError, InvoicedLockedError, ValidationError
+from tests.conftest import EXPENSE_FIELDS
 
 ACME = Client(1, "Acme", "USD")
 GLOBEX = Client(2, "Globex", "USD")
@@ -42,13 +43,6 @@ TRAVEL = Category(1, "Travel")
 OTHER = Category(11, "Other", is_other=True)
 MILEAGE = Category(20, "Mileage", basis=Basis.UNIT, unit_name="km", unit_price=Decimal("0.58"))
 HOSTING = Category(21, "Hosting hours", basis=Basis.UNIT, unit_name="h", unit_price=Decimal("0.01"))
-
-EXPENSE_KEYS = {
-    "id", "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
-    "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags",
-    "created_at", "updated_at", "deleted_at",
-}  # fmt: skip
 
 
 def make_expense(**changes: Any) -> Expense:
@@ -344,7 +338,7 @@ def test_totals_by_currency_of_nothing_is_empty() -> None:
 
 def test_to_json_has_exactly_the_contract_fields() -> None:
     data = make_expense().to_json()
-    assert set(data) == EXPENSE_KEYS
+    assert set(data) == EXPENSE_FIELDS
     assert data["id"] == 59
     assert data["date"] == "2025-03-05"
     assert data["amount"] == "45.10"
@@ -426,7 +420,7 @@ def test_flat_row_uses_names_and_joins_tags_with_semicolons() -> None:
         tags=("a b", "travel", "Work"),
     )
     row = _flat(expense)
-    assert set(row) == EXPENSE_KEYS
+    assert set(row) == EXPENSE_FIELDS
     scalars = {k: v for k, v in expense.to_json().items() if not isinstance(v, dict | list | bool)}
     assert {k: row[k] for k in scalars} == scalars  # the same values as the JSON shape
     assert row["category"] == "Travel"

@@ -141,7 +141,11 @@ def test_two_bad_settings_can_each_be_fixed(cli: Cli, book: Path) -> None:
     }
     assert cli("config", "date_order", "dmy").exit_code == 0
     assert cli("config", "default_currency", "EUR").exit_code == 0
-    assert ok(cli, "config") == {"default_currency": "EUR", "date_order": "dmy"}
+    assert ok(cli, "config") == {
+        "default_currency": "EUR",
+        "date_order": "dmy",
+        "default_account": "Assets:Cash",
+    }
 
 
 # --- report totals beyond 64 bits ---------------------------------------------------------

@@ -74,8 +74,10 @@ SET_INDEX = {
     "approval_status": "live_by_approval_status",
     "reimbursement_status": "live_by_reimbursement_status",
     "currency": "live_by_currency",
-    "category_id": "expenses_by_category",
-    "client_name": "expenses_by_client",
+    # A set of categories or clients starts from any index led by that column: the plain
+    # one or a partial live_<link>_<sort> one (SQLite picks by its own estimates).
+    "category_id": ("expenses_by_category", "live_category_"),
+    "client_name": ("expenses_by_client", "live_client_"),
 }
 
 
@@ -268,8 +270,10 @@ def _violations(name: str, q: ExpenseQuery, x: Explained, kind: str) -> list[str
                 found.append(f"{name}: walk does not read {expected}")
     else:
         assert x.plan.source is not None
-        seed = SET_INDEX[x.plan.source]
-        if not any(seed in line for line in scope):
+        seeds = SET_INDEX[x.plan.source]
+        seed = seeds if isinstance(seeds, str) else " or ".join(seeds)
+        options = (seeds,) if isinstance(seeds, str) else seeds
+        if not any(option in line for line in scope for option in options):
             found.append(f"{name}: set plan does not start from {seed}")
         if x.plan.source == "search" and not any(":M" in line for line in scope):
             found.append(f"{name}: search does not use the FTS5 MATCH")

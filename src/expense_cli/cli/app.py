@@ -7,6 +7,7 @@ only the command being run; `--help`, completion and unknown names get the whole
 """
 
 import codecs
+import errno
 import importlib
 import io
 import os
@@ -24,9 +25,14 @@ from expense_cli.cli.errors import AppTyper
 COMMANDS = {
     "add": "expenses", "show": "expenses", "edit": "expenses", "delete": "expenses",
     "restore": "expenses", "tag": "expenses", "attach": "expenses", "detach": "expenses",
-    "clone": "expenses", "invoice": "expenses", "uninvoice": "expenses", "list": "listing",
+    "clone": "expenses", "invoice": "invoices", "invoices": "invoices",
+    "uninvoice": "expenses", "list": "listing",
     "categories": "catalog", "clients": "catalog", "projects": "catalog", "report": "report",
-    "export": "export", "import": "importer", "config": "book", "demo": "book", "db": "book",
+    "receipt": "receipts",
+    "recurring": "recurring",
+    "rates": "rates", "export": "export", "import": "importer",
+    "import-profile": "profiles", "rules": "rules", "config": "book", "demo": "book", "db": "book",
+    "history": "history", "log": "history", "undo": "history",
 }  # fmt: skip
 _GLOBAL_FLAGS = ("--debug",)
 _GLOBAL_VALUES = ("--db",)
@@ -112,11 +118,56 @@ def _usable_streams() -> None:
         if devnull != 2:
             os.dup2(devnull, 2)
             os.close(devnull)
-    if sys.stderr is None:
-        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
-            stream.reconfigure(encoding="utf-8")
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        sys.stdout = _ClosedStdout()
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+        stream.reconfigure(encoding="utf-8")
+    sys.stderr = _Stderr()
+    if os.environ.get("NO_COLOR"):
+        # Typer draws help and usage errors with its own Rich console, read at import:
+        # no terminal means no escape at all, bold included (§10.1 item 13).
+        os.environ.setdefault("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+
+
+class _Stderr(io.TextIOWrapper):
+    """Diagnostics in UTF-8 straight to descriptor 2; a full or broken stderr loses the
+    message, never the exit code (§10.1 item 18: a closed stderr changes no exit code)."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", errors="backslashreplace")
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8", "backslashreplace")
+        try:
+            while data:
+                data = data[os.write(2, data) :]
+        except OSError:
+            pass
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return os.isatty(2)
+
+    def fileno(self) -> int:
+        return 2
+
+
+class _ClosedStdout(io.TextIOWrapper):
+    """Stands in for a stdout closed at start: writing is an error (exit 6, nothing
+    written), while a command that prints nothing (`export -o FILE`) still works."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8")
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
 
 
 def main() -> None:

@@ -16,17 +16,19 @@ if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/
     from expense_cli.domain import book as use
     from expense_cli.domain import demo as demo_book
     from expense_cli.domain import listing, maintenance
+    from expense_cli.domain import receipts as receipt_use
     from expense_cli.domain import report as reports
 else:
     render = lazy("expense_cli.cli.render")
     use = lazy("expense_cli.domain.book")
     maintenance = lazy("expense_cli.domain.maintenance")
+    receipt_use = lazy("expense_cli.domain.receipts")
     demo_book = lazy("expense_cli.domain.demo")
     listing = lazy("expense_cli.domain.listing")
     reports = lazy("expense_cli.domain.report")
 
 db = AppTyper(
-    help="Maintenance of the book file: path, check, backup.\n\nExample: expense db check",
+    help="Maintenance of the book file: path, check, backup, vacuum.\n\nExample: expense db check",
     no_args_is_help=True,
 )
 
@@ -42,7 +44,9 @@ def register(app: typer.Typer, only: str | None = None) -> None:
 
 def config(
     ctx: typer.Context,
-    key: Annotated[str | None, typer.Argument(help="default_currency or date_order.")] = None,
+    key: Annotated[
+        str | None, typer.Argument(help="default_currency, date_order or default_account.")
+    ] = None,
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
@@ -51,7 +55,8 @@ def config(
 
     Keys: default_currency (ISO 4217 code for expenses without a client, and the default
     of new clients; default USD); date_order (ymd, dmy or mdy: how a numeric date such as
-    03/04/2025 is read; default ymd).
+    03/04/2025 is read; default ymd); default_account (the payment account new expenses
+    get when add has no --account, e.g. Liabilities:Visa; default Assets:Cash).
 
     Example: expense config date_order dmy
     """
@@ -124,6 +129,26 @@ def backup(
         render.write_json(render.envelope({"path": str(written)}))
     else:
         print(f"backed up to {written}")
+
+
+@db.command("vacuum")
+def vacuum(
+    ctx: typer.Context,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    fmt: FormatOpt = RecordFormat.TABLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete receipt bytes no expense links any more, then compact the file.
+
+    Example: expense db vacuum
+    """
+    freed = receipt_use.vacuum(open_store(ctx.find_root(), create=False))
+    if quiet:
+        return
+    if chosen(fmt, as_json) == "json":
+        render.write_json(render.envelope(freed))
+    else:
+        print(f"freed {freed['blobs']} unlinked receipt file(s), {freed['bytes']} bytes")
 
 
 def demo(

@@ -54,7 +54,15 @@ ReimbursementDefault = Annotated[
     Reimbursement | None,
     typer.Option("--reimbursement", help="Default reimbursement of new expenses."),
 ]
+CategoryTaxOpt = Annotated[
+    str | None,
+    typer.Option("--tax", help='Default tax rate of new expenses, e.g. 19% ("" removes it).'),
+]
 CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="ISO 4217 code, e.g. EUR.")]
+MarkupOpt = Annotated[
+    str | None,
+    typer.Option("--markup", help="Rebill markup in percent, 0–1000 (e.g. 12.5; default 0)."),
+]
 
 
 def _category_row(c: "Category") -> list[object]:
@@ -94,7 +102,7 @@ def _show(item: Any, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
 
 
 def _client_row(c: "Client") -> list[object]:
-    return [c.id, c.name, c.currency, "yes" if c.archived else ""]
+    return [c.id, c.name, c.currency, c.to_json()["markup"], "yes" if c.archived else ""]
 
 
 def _project_row(p: "Project") -> list[object]:
@@ -140,6 +148,7 @@ def categories_add(
     ] = None,
     approval: ApprovalDefault = None,
     reimbursement: ReimbursementDefault = None,
+    tax: CategoryTaxOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -152,7 +161,7 @@ def categories_add(
     _change(
         ctx, use.add_category, name, unit, unit_price,
         approval or Approval.APPROVED, reimbursement or Reimbursement.NOT_REIMBURSABLE,
-        unit_currency, fmt=fmt, as_json=as_json, quiet=quiet,
+        unit_currency, tax, fmt=fmt, as_json=as_json, quiet=quiet,
     )  # fmt: skip
 
 
@@ -175,6 +184,7 @@ def categories_edit(
     ] = None,
     approval: ApprovalDefault = None,
     reimbursement: ReimbursementDefault = None,
+    tax: CategoryTaxOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -186,7 +196,7 @@ def categories_edit(
     Example: expense categories edit Mileage --unit-price 0.62 --from 2026-01-01
     """
     _change(ctx, use.edit_category, ref, name, unit_price, approval, reimbursement, starts,
-            fmt=fmt, as_json=as_json, quiet=quiet)  # fmt: skip
+            tax, fmt=fmt, as_json=as_json, quiet=quiet)  # fmt: skip
 
 
 @categories.command("archive")
@@ -245,7 +255,8 @@ def clients_list(
     """
     if ctx.invoked_subcommand is None:
         render.show_records(use.list_clients(open_store(ctx, create=False)), fmt, as_json,
-                       ["ID", "Name", "Currency", "Archived"], _client_row, right=[0])  # fmt: skip
+                       ["ID", "Name", "Currency", "Markup %", "Archived"], _client_row,
+                       right=[0, 3])  # fmt: skip
 
 
 @clients.command("add")
@@ -253,15 +264,16 @@ def clients_add(
     ctx: typer.Context,
     name: NameArg,
     currency: CurrencyOpt = None,
+    markup: MarkupOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Add a client; its currency (default: the book's) is fixed once it has expenses.
 
-    Example: expense clients add "Acme GmbH" --currency EUR
+    Example: expense clients add "Acme GmbH" --currency EUR --markup 10
     """
-    _change(ctx, use.add_client, name, currency, fmt=fmt, as_json=as_json, quiet=quiet)
+    _change(ctx, use.add_client, name, currency, markup, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
 @clients.command("edit")
@@ -270,15 +282,17 @@ def clients_edit(
     ref: ClientRef,
     name: NewName = None,
     currency: CurrencyOpt = None,
+    markup: MarkupOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Rename a client, or change its currency while it has no expenses.
+    """Rename a client, change its rebill markup, or its currency while it has no expenses.
 
-    Example: expense clients edit Acme --name "Acme Inc"
+    Example: expense clients edit Acme --name "Acme Inc" --markup 12.5
     """
-    _change(ctx, use.edit_client, ref, name, currency, fmt=fmt, as_json=as_json, quiet=quiet)
+    _change(ctx, use.edit_client, ref, name, currency, markup, fmt=fmt, as_json=as_json,
+            quiet=quiet)  # fmt: skip
 
 
 @clients.command("archive")

@@ -16,9 +16,11 @@ from expense_cli.errors import (
     DatabaseUnavailableError,
     ExpenseError,
     NotFoundError,
+    OutputFailedError,
     UsageError,
     ValidationError,
 )
+from expense_cli.running import COMMAND
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,13 +99,29 @@ def _debug(kwargs: dict[str, Any]) -> bool:
     return bool(getattr(obj, "debug", False))
 
 
+def _name_change(kwargs: dict[str, Any]) -> None:
+    """The change log's name for the command being run (`receipt add`): set here, where
+    every command passes, and read by the store when it records a change (§10.8)."""
+    ctx: Any = kwargs.get("ctx")
+    names = []
+    while getattr(ctx, "parent", None) is not None:
+        names.append(getattr(ctx, "info_name", None) or "")
+        ctx = ctx.parent
+    if names:
+        COMMAND.set(" ".join(reversed(names)))
+
+
 def translate_errors(command: F) -> F:
     """Wrap a command: expected errors exit with their code, bugs with 1 and one line."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _name_change(kwargs)
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a full disk behind stdout shows here, not at exit
+            return result
         except ExpenseError as exc:
             report(exc, as_json=_wants_json(kwargs))
             raise typer.Exit(exit_code(exc)) from None
@@ -115,8 +133,15 @@ def translate_errors(command: F) -> F:
             report(usage, as_json=_wants_json(kwargs))
             raise typer.Exit(ExitCode.USAGE) from None
         except BrokenPipeError:
-            sys.stderr.close()  # `expense list | head`: the reader left; not an error
+            _discard_stdout()  # `expense list | head`: the reader left; not an error
             raise typer.Exit(ExitCode.OK) from None
+        except OSError as exc:
+            # Anything else that escapes is the output failing: a full disk behind stdout
+            # (`>/dev/full`), a closed stdout, an I/O error (§10.1 item 18).
+            failed = OutputFailedError(f"cannot write the output ({exc.strerror or exc})")
+            _discard_stdout()
+            report(failed, as_json=_wants_json(kwargs))
+            raise typer.Exit(ExitCode.UNAVAILABLE) from None
         except Exception as exc:
             unusable = _book_problem(exc, kwargs)
             if unusable is not None:
@@ -131,6 +156,14 @@ def translate_errors(command: F) -> F:
             raise typer.Exit(ExitCode.INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _discard_stdout() -> None:
+    """Whatever is still buffered for a stdout that cannot take it goes nowhere, so the
+    interpreter's last flush cannot fail again at exit."""
+    import os
+
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 - stdout from here on
 
 
 def _book_problem(exc: Exception, kwargs: dict[str, Any]) -> ExpenseError | None:

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from expense_cli.cli import ids as id_args
 from expense_cli.cli.context import open_store
 from expense_cli.cli.formats import RecordFormat, chosen
+from expense_cli.cli.ids import IdsOrStdinArg
 from expense_cli.cli.lazy import lazy
 from expense_cli.cli.options import (
+    AccountOpt,
     AmountOpt,
     ApprovalOpt,
     BillableOpt,
@@ -22,21 +25,25 @@ from expense_cli.cli.options import (
     FormatOpt,
     IdArg,
     IdempotencyOpt,
-    IdsArg,
     JsonOpt,
     LabelOpt,
     NotesOpt,
+    OriginalCurrencyOpt,
+    OriginalOpt,
     ProjectOpt,
     QuietOpt,
     ReimbursementOpt,
+    TaxAmountOpt,
+    TaxOpt,
     TimeOpt,
     UnitsOpt,
+    money_options,
 )
 from expense_cli.errors import UsageError
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
     from expense_cli.cli import render
-    from expense_cli.domain import book, compose
+    from expense_cli.domain import book, bulk, compose
     from expense_cli.domain import expenses as use
     from expense_cli.domain import records as reading
 else:
@@ -45,8 +52,9 @@ else:
     reading = lazy("expense_cli.domain.records")  # show: no use-case machinery to import
     compose = lazy("expense_cli.domain.compose")
     book = lazy("expense_cli.domain.book")
+    bulk = lazy("expense_cli.domain.bulk")
 
-_NEGATIVE = re.compile(r"-[0-9.]\S*")
+_NEGATIVE = re.compile(r"-[0-9]+(?:\.[0-9]+)?")  # -5, -5.00: the amount rule's to refuse
 
 
 class SignedAmountCommand(TyperCommand):
@@ -122,10 +130,15 @@ def add(
     client: ClientOpt = None,
     project: ProjectOpt = None,
     billable: BillableOpt = None,
+    tax: TaxOpt = None,
+    tax_amount: TaxAmountOpt = None,
+    original: OriginalOpt = None,
+    original_currency: OriginalCurrencyOpt = None,
     tags: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")] = None,
     notes: NotesOpt = None,
     approval: ApprovalOpt = None,
     reimbursement: ReimbursementOpt = None,
+    account: AccountOpt = None,
     idempotency_key: IdempotencyOpt = None,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
@@ -144,6 +157,8 @@ def add(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
+        account=account,
+        **money_options(tax, tax_amount, original, original_currency),
     )  # fmt: skip
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
@@ -170,7 +185,7 @@ def show(
 
 def edit(
     ctx: typer.Context,
-    expense_id: IdArg,
+    expense_ids: IdsOrStdinArg,
     description: DescriptionOpt = None,
     amount: AmountOpt = None,
     units: UnitsOpt = None,
@@ -181,30 +196,46 @@ def edit(
     client: ClientOpt = None,
     project: ProjectOpt = None,
     billable: BillableOpt = None,
+    tax: TaxOpt = None,
+    tax_amount: TaxAmountOpt = None,
+    original: OriginalOpt = None,
+    original_currency: OriginalCurrencyOpt = None,
     notes: NotesOpt = None,
     approval: ApprovalOpt = None,
     reimbursement: ReimbursementOpt = None,
+    account: AccountOpt = None,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change some fields of an expense; "" clears an optional one.
+    """Change some fields of expenses; "" clears an optional one.
+
+    Several ids, or - to read ids from stdin, change all of them or none (every id is
+    checked first) and print a list.
 
     Example: expense edit 59 --amount 210.00 --notes ""
+
+    Example: expense list -s AWS --all -q | expense edit - -c Software
     """
     inp = compose.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
-        notes=notes, approval=approval, reimbursement=reimbursement,
+        notes=notes, approval=approval, reimbursement=reimbursement, account=account,
+        **money_options(tax, tax_amount, original, original_currency),
     )  # fmt: skip
+    targets = id_args.parse(expense_ids)
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        render.show_expense(use.edit_expense(store, expense_id, inp), fmt, as_json, quiet)
+        if targets.single:
+            changed = use.edit_expense(store, targets.ids[0], inp)
+            render.show_expense(changed, fmt, as_json, quiet)
+        else:
+            render.show_expenses(bulk.edit_many(store, targets.ids, inp), fmt, as_json, quiet)
 
 
 def delete(
     ctx: typer.Context,
-    expense_ids: IdsArg,
+    expense_ids: IdsOrStdinArg,
     force: Annotated[bool, typer.Option("--force", help="Also delete invoiced expenses.")] = False,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
@@ -212,17 +243,18 @@ def delete(
 ) -> None:
     """Delete expenses (soft: `restore` brings them back).
 
-    Example: expense delete 59 60
+    Example: expense delete 59 60   |   expense list --tag old --all -q | expense delete -
     """
+    ids = id_args.parse(expense_ids).ids
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        deleted = use.delete_expenses(store, expense_ids, force=force)
+        deleted = use.delete_expenses(store, ids, force=force)
         render.show_expenses(deleted, fmt, as_json, quiet)
 
 
 def restore(
     ctx: typer.Context,
-    expense_ids: IdsArg,
+    expense_ids: IdsOrStdinArg,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
@@ -231,14 +263,22 @@ def restore(
 
     Example: expense restore 59
     """
+    ids = id_args.parse(expense_ids).ids
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        render.show_expenses(use.restore_expenses(store, expense_ids), fmt, as_json, quiet)
+        render.show_expenses(use.restore_expenses(store, ids), fmt, as_json, quiet)
 
 
 def tag(
     ctx: typer.Context,
-    expense_id: IdArg,
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="Expense id, or - to read ids from stdin (what list -q prints).",
+            show_default=False,
+            metavar="ID",
+        ),
+    ],
     tags: Annotated[
         list[str] | None,
         typer.Argument(help="Tags that replace the whole set.", show_default=False),
@@ -254,10 +294,19 @@ def tag(
 ) -> None:
     """Set, add or remove tags; with no tags given, print them.
 
+    ID - reads ids from stdin and changes all of them or none (the other arguments are
+    tags: in `tag 5 2025`, 2025 is a tag).
+
     Example: expense tag 59 client-a travel   |   expense tag 59 --add urgent
+
+    Example: expense list -s AWS --all -q | expense tag - --add cloud
     """
     if clear and tags:
         raise UsageError("give tags or --clear, not both")
+    if target == id_args.STDIN:
+        _tag_many(ctx, id_args.from_stdin(), tags, clear, add, remove, quiet, fmt, as_json)
+        return
+    expense_id = id_args.parse([target]).ids[0]
     store = open_store(ctx)
     if not (tags or clear or add or remove):
         record = reading.get_expense(store, expense_id)
@@ -274,39 +323,77 @@ def tag(
         render.show_expense(changed, fmt, as_json, quiet)
 
 
+def _tag_many(
+    ctx: typer.Context, ids: list[int], tags: list[str] | None, clear: bool,
+    add: list[str] | None, remove: list[str] | None, quiet: bool, fmt: RecordFormat,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """`tag -`: the same change on every id read from stdin, or their tags printed."""
+    store = open_store(ctx)
+    if not (tags or clear or add or remove):
+        records = bulk.tags_of(store, ids)
+        if chosen(fmt, as_json) == "json":
+            data = [{"id": r.id, "tags": list(r.tags)} for r in records]
+            render.write_json(render.envelope(data))
+        else:
+            for r in records:
+                shown = ", ".join(render.escape_controls(t) for t in r.tags)
+                print(f"{r.id}: {shown}" if shown else f"{r.id}:")
+        return
+    replace = [] if clear else (tags or None)
+    with book.transaction(store), render.delivered():
+        changed = bulk.tag_many(store, ids, replace=replace, add=add or (), remove=remove or ())
+        render.show_expenses(changed, fmt, as_json, quiet)
+
+
 def attach(
     ctx: typer.Context,
-    expense_id: IdArg,
+    expense_ids: IdsOrStdinArg,
     project: ProjectOpt = None,
     client: ClientOpt = None,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
-    """Link an expense to a project and/or client ("" detaches either).
+    """Link expenses to a project and/or client ("" detaches either).
 
-    Example: expense attach 59 -p Website
+    Several ids, or - for ids on stdin, change all of them or none and print a list.
+
+    Example: expense attach 59 -p Website   |   expense attach 59 60 --client Acme
     """
+    targets = id_args.parse(expense_ids)
+    if client is None and project is None:
+        raise UsageError('attach needs -p/--project or --client ("" detaches)')
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        changed = use.attach(store, expense_id, client=client, project=project)
-        render.show_expense(changed, fmt, as_json, quiet)
+        if targets.single:
+            changed = use.attach(store, targets.ids[0], client=client, project=project)
+            render.show_expense(changed, fmt, as_json, quiet)
+        else:
+            many = bulk.attach_many(store, targets.ids, client=client, project=project)
+            render.show_expenses(many, fmt, as_json, quiet)
 
 
 def detach(
     ctx: typer.Context,
-    expense_id: IdArg,
+    expense_ids: IdsOrStdinArg,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
-    """Unlink an expense from its project and client.
+    """Unlink expenses from their project and client.
 
-    Example: expense detach 59
+    Several ids, or - for ids on stdin, change all of them or none and print a list.
+
+    Example: expense detach 59   |   expense list -p Website --all -q | expense detach -
     """
+    targets = id_args.parse(expense_ids)
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        render.show_expense(use.detach(store, expense_id), fmt, as_json, quiet)
+        if targets.single:
+            render.show_expense(use.detach(store, targets.ids[0]), fmt, as_json, quiet)
+        else:
+            render.show_expenses(bulk.detach_many(store, targets.ids), fmt, as_json, quiet)
 
 
 def clone(
@@ -323,6 +410,11 @@ def clone(
     project: ProjectOpt = None,
     client: ClientOpt = None,
     billable: BillableOpt = None,
+    tax: TaxOpt = None,
+    tax_amount: TaxAmountOpt = None,
+    original: OriginalOpt = None,
+    original_currency: OriginalCurrencyOpt = None,
+    account: AccountOpt = None,
     idempotency_key: IdempotencyOpt = None,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
@@ -334,7 +426,8 @@ def clone(
     """
     inp = compose.ExpenseInput(
         description=description, amount=amount, units=units, date=date, category=category,
-        label=label, client=client, project=project, billable=billable,
+        label=label, client=client, project=project, billable=billable, account=account,
+        **money_options(tax, tax_amount, original, original_currency),
     )  # fmt: skip
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
@@ -342,26 +435,9 @@ def clone(
         render.show_expense(created, fmt, as_json, quiet)
 
 
-def invoice(
-    ctx: typer.Context,
-    expense_ids: IdsArg,
-    ref: Annotated[str | None, typer.Option("--ref", help="Invoice reference.")] = None,
-    quiet: QuietOpt = False,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-) -> None:
-    """Mark billable expenses as invoiced (locks amount, billable, client, project).
-
-    Example: expense invoice 59 60 --ref INV-2026-011
-    """
-    store = open_store(ctx)
-    with book.transaction(store), render.delivered():
-        render.show_expenses(use.invoice(store, expense_ids, ref=ref), fmt, as_json, quiet)
-
-
 def uninvoice(
     ctx: typer.Context,
-    expense_ids: IdsArg,
+    expense_ids: IdsOrStdinArg,
     quiet: QuietOpt = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
@@ -370,6 +446,7 @@ def uninvoice(
 
     Example: expense uninvoice 59
     """
+    ids = id_args.parse(expense_ids).ids
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        render.show_expenses(use.uninvoice(store, expense_ids), fmt, as_json, quiet)
+        render.show_expenses(use.uninvoice(store, ids), fmt, as_json, quiet)

@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from expense_cli.cli import render
     from expense_cli.domain import export as journals
     from expense_cli.domain import listing
+    from expense_cli.domain import receipts as packs
     from expense_cli.domain.listing import Filters
     from expense_cli.store import Store
 else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
     render = lazy("expense_cli.cli.render")
     listing = lazy("expense_cli.domain.listing")
     journals = lazy("expense_cli.domain.export")
+    packs = lazy("expense_cli.domain.receipts")
 
 
 class ExportFormat(StrEnum):
@@ -42,7 +44,10 @@ T = TypeVar("T")
 Source = Iterable[Any]
 
 
-def _write(expenses: Source, kind: ExportFormat, out: TextIO, account: str) -> int:
+def _write(
+    expenses: Source, kind: ExportFormat, out: TextIO, account: str | None,
+    tax_account: str = "Assets:Tax:Input",
+) -> int:  # fmt: skip
     if kind is ExportFormat.CSV:  # `expenses` are flat rows here (see _source)
         return render.write_csv_rows(expenses, False, out)
     if kind is ExportFormat.JSON:
@@ -52,9 +57,9 @@ def _write(expenses: Source, kind: ExportFormat, out: TextIO, account: str) -> i
     count = 0
     opened: set[str] = set()
     entries = (
-        journals.ledger_entries(expenses, account)
+        journals.ledger_entries(expenses, account, tax_account)
         if kind is ExportFormat.LEDGER
-        else journals.beancount_entries(expenses, account, opened)
+        else journals.beancount_entries(expenses, account, opened, tax_account)
     )
     for entry in entries:
         out.write(entry)
@@ -75,27 +80,66 @@ def export(
         typer.Option("--output", "-o", help="File to write (atomically); - or none: stdout."),
     ] = None,
     account: Annotated[
-        str, typer.Option("--account", help="Account credited in ledger/beancount output.")
-    ] = "Assets:Cash",
+        str | None,
+        typer.Option(
+            "--account",
+            help="Account credited by every ledger/beancount transaction, e.g. "
+            "Liabilities:Visa; default: each expense's own payment account.",
+        ),
+    ] = None,
+    tax_account: Annotated[
+        str | None,
+        typer.Option(
+            "--tax-account",
+            help="Account debited with the tax of taxed expenses in ledger/beancount "
+            "(default Assets:Tax:Input).",
+        ),
+    ] = None,
+    receipts_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--receipts",
+            help="Also write each exported expense's receipts as DIR/<expense id>/<file>.",
+            metavar="DIR",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write receipts into a non-empty DIR.")
+    ] = False,
 ) -> None:
     """Export expenses (streamed, oldest first) as csv, json, ndjson, ledger or beancount.
 
     Example: expense export -f beancount -o expenses.beancount --from 2026-01-01
     """
 
+    account = journals.payment_account(account)
+    taxed_to = journals.tax_account(tax_account)
     store = open_store(ctx, create=False)
+    if receipts_dir is not None:  # refused before anything is written
+        packs.check_pack_folder(receipts_dir.expanduser(), force=force)
     if output is None or str(output) == "-":
-        _write(_source(store, filters, fmt), fmt, sys.stdout, account)
+        _write(_source(store, filters, fmt), fmt, sys.stdout, account, taxed_to)
+        _pack(store, filters, receipts_dir)
         return
     with journals.export_file(store, output.expanduser()) as out:
         expenses = _source(store, filters, fmt)
         if not sys.stderr.isatty():  # no bar: no per-row callback either
-            count = _write(expenses, fmt, out, account)
+            count = _write(expenses, fmt, out, account, taxed_to)
         else:
             total = listing.count(store, filters)
             with render.progress("Exporting", total) as advance:
-                count = _write(_counted(expenses, advance), fmt, out, account)
+                count = _write(_counted(expenses, advance), fmt, out, account, taxed_to)
     render.status_line(f"exported {count} expenses to {output}")
+    _pack(store, filters, receipts_dir)
+
+
+def _pack(store: "Store", filters: "Filters", folder: Path | None) -> None:
+    """`--receipts DIR`: the receipts of the exported expenses (reference §10.2)."""
+    if folder is None:
+        return
+    sys.stdout.flush()
+    done = packs.write_pack(store, filters, folder.expanduser())
+    render.status_line(f"wrote {done['files']} receipts ({done['bytes']} bytes) to {folder}")
 
 
 def _source(store: "Store", filters: "Filters", kind: ExportFormat) -> Source:

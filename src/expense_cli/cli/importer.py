@@ -9,14 +9,105 @@ import typer
 
 from expense_cli.cli.context import open_store
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import JsonOpt
+from expense_cli.cli.options import JsonOpt, complete_names
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
     from expense_cli.cli import render
-    from expense_cli.domain import importer
+    from expense_cli.domain import importer, profiles, statements
 else:
     render = lazy("expense_cli.cli.render")
     importer = lazy("expense_cli.domain.importer")
+    statements = lazy("expense_cli.domain.statements")
+    profiles = lazy("expense_cli.domain.profiles")
+
+
+class Sign(StrEnum):
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+
+
+# The reading options of a bank statement (reference §10.4), shared with `import-profile add`.
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="FIELD=COLUMN: read import field FIELD from the file's column COLUMN "
+        "(repeatable; then only mapped columns are read), e.g. --map description=Payee.",
+        show_default=False,
+    ),
+]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option("--delimiter", help="Column separator (default: detected among , ; tab |).",
+                 show_default=False),
+]  # fmt: skip
+DecimalCommaOpt = Annotated[
+    bool | None,
+    typer.Option("--decimal-comma/--no-decimal-comma", help="Amounts like 1.234,56.",
+                 show_default=False),
+]  # fmt: skip
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="Read every date with this strptime format, e.g. %d/%m/%Y.",
+        show_default=False,
+    ),
+]
+SkipRowsOpt = Annotated[
+    int | None,
+    typer.Option("--skip-rows", help="Lines before the header (a bank's preamble).",
+                 show_default=False),
+]  # fmt: skip
+SignOpt = Annotated[
+    Sign | None,
+    typer.Option(
+        "--sign",
+        help="Which sign is an expense; rows of the other sign (income) are skipped and "
+        "counted; amounts are imported as absolute values.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option("--encoding", help="The file's encoding (default utf-8, a BOM allowed), "
+                 "e.g. cp1252.", show_default=False),
+]  # fmt: skip
+DefaultCategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--default-category",
+        help="Category of rows that have none after the rules.",
+        autocompletion=complete_names("category"),
+        show_default=False,
+    ),
+]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option("--account", help="Payment account of rows without one.", show_default=False),
+]
+
+
+def reading_options(
+    maps: list[str] | None, delimiter: str | None, decimal_comma: bool | None,
+    date_format: str | None, skip_rows: int | None, sign: Sign | None, encoding: str | None,
+    default_category: str | None, account: str | None,
+) -> dict[str, object]:  # fmt: skip
+    """The options given on the command line (None: not given), checked (exit 2)."""
+    if date_format is not None:
+        importer.check_date_format(date_format)
+    return {
+        "mapping": statements.parse_map(maps) if maps else None,
+        "delimiter": None if delimiter is None else statements.check_delimiter(delimiter),
+        "decimal_comma": decimal_comma,
+        "date_format": date_format,
+        "skip_rows": None if skip_rows is None else statements.check_skip_rows(skip_rows),
+        "sign": None if sign is None else sign.value,
+        "encoding": None if encoding is None else statements.check_encoding(encoding),
+        "default_category": default_category,
+        "account": account,
+    }
 
 
 class ImportFormat(StrEnum):
@@ -48,11 +139,25 @@ def import_file(
     create_missing: Annotated[
         bool, typer.Option("--create-missing", help="Create unknown categories, clients, projects.")
     ] = False,
-    date_format: Annotated[
+    date_format: DateFormatOpt = None,
+    maps: MapOpt = None,
+    delimiter: DelimiterOpt = None,
+    decimal_comma: DecimalCommaOpt = None,
+    skip_rows: SkipRowsOpt = None,
+    sign: SignOpt = None,
+    encoding: EncodingOpt = None,
+    default_category: DefaultCategoryOpt = None,
+    account: AccountOpt = None,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option("--allow-duplicates", help="Import rows like a live expense as well."),
+    ] = False,
+    profile: Annotated[
         str | None,
         typer.Option(
-            "--date-format",
-            help="Read every date with this strptime format, e.g. %d/%m/%Y.",
+            "--profile",
+            help="Reading options saved with `import-profile add`.",
+            autocompletion=complete_names("profile"),
             show_default=False,
         ),
     ] = None,
@@ -69,26 +174,51 @@ def import_file(
     Categories, clients and projects are read by name, never as ids.
     Other columns (id, updated_at, receipts, recurring_id, ...) are ignored.
 
+    Bank statements: --map FIELD=COLUMN reads any CSV (only mapped columns), e.g.
+    --map date=Buchungstag --map description=Verwendungszweck --map amount=Betrag;
+    rules (`expense rules`) fill what a row leaves empty. A row without uid like a live
+    expense (date, amount, currency, description) is a duplicate: skipped and counted.
+
     Example: expense import expenses.csv --dry-run
     """
     kind = fmt or _guess(file)
-    if date_format is not None:
-        importer.check_date_format(date_format)
+    given = reading_options(maps, delimiter, decimal_comma, date_format, skip_rows, sign,
+                            encoding, default_category, account)  # fmt: skip
     store = open_store(ctx)
-    stream = _open(file)
+    base = profiles.get_profile(store, profile).options if profile else statements.ReadOptions()
+    options = profiles.merged(base, given)
+    stream = _open(file, options.encoding or "utf-8-sig")
     with stream, render.progress("Importing") as advance:
+        rows = (
+            statements.read_statement(stream, options)
+            if kind is ImportFormat.CSV
+            else importer.READERS[kind.value](stream)
+        )
         result = importer.import_rows(
-            store, importer.READERS[kind.value](stream), create_missing=create_missing,
+            store, statements.with_account(rows, options.account), create_missing=create_missing,
             dry_run=dry_run, progress=advance, typed=kind is not ImportFormat.CSV,
-            date_format=date_format,
+            date_format=options.date_format, default_category=options.default_category,
+            allow_duplicates=allow_duplicates,
         )  # fmt: skip
     if quiet:
         return
     if as_json:
         render.write_json(render.envelope(result.to_json()))
     else:
-        verb = "would import" if result.dry_run else "imported"
-        print(f"{verb} {result.imported} expenses, skipped {result.skipped} already in the book")
+        print(_summary(result, allow_duplicates))
+
+
+def _summary(result: "importer.ImportResult", allow_duplicates: bool) -> str:
+    """The counts in words, e.g. `imported 12 expenses, skipped 0 already in the book, ...`."""
+    verb = "would import" if result.dry_run else "imported"
+    parts = [f"{verb} {result.imported} expenses",
+             f"skipped {result.skipped} already in the book"]  # fmt: skip
+    if result.duplicates:
+        done = "imported as well" if allow_duplicates else "skipped"
+        parts.append(f"{result.duplicates} duplicates of expenses in the book {done}")
+    if result.income_skipped:
+        parts.append(f"skipped {result.income_skipped} income rows")
+    return ", ".join(parts)
 
 
 def _guess(file: Path) -> ImportFormat:
@@ -96,7 +226,7 @@ def _guess(file: Path) -> ImportFormat:
     return ImportFormat(suffix) if suffix in ImportFormat._value2member_map_ else ImportFormat.CSV
 
 
-def _open(file: Path) -> TextIO:
+def _open(file: Path, encoding: str = "utf-8-sig") -> TextIO:
     """The file (or stdin for `-`) as text whose undecodable bytes arrive as lone
     surrogates, so the reader names the line that is not UTF-8 instead of crashing."""
     import io
@@ -105,10 +235,10 @@ def _open(file: Path) -> TextIO:
 
     if str(file) == "-":
         return io.TextIOWrapper(
-            sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape", newline=""
+            sys.stdin.buffer, encoding=encoding, errors="surrogateescape", newline=""
         )
     try:
-        return file.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+        return file.open(encoding=encoding, errors="surrogateescape", newline="")
     except FileNotFoundError:
         raise NotFoundError(f"no file {file}") from None
     except OSError as exc:

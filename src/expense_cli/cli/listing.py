@@ -124,6 +124,15 @@ CurrencyFilter = Annotated[
 RefFilter = Annotated[
     str | None, typer.Option("--ref", rich_help_panel=FILTERS, help="Invoice reference.")
 ]
+ReceiptFilter = Annotated[
+    bool | None,
+    typer.Option(
+        "--receipt/--no-receipt",
+        rich_help_panel=FILTERS,
+        help="Only expenses with at least one receipt / with none.",
+        show_default=False,
+    ),
+]
 DeletedFilter = Annotated[
     bool, typer.Option("--deleted", rich_help_panel=FILTERS, help="Only deleted expenses.")
 ]
@@ -150,6 +159,7 @@ def _filter_options(
     currency: CurrencyFilter = None,
     deleted: DeletedFilter = False,
     ref: RefFilter = None,
+    receipt: ReceiptFilter = None,
 ) -> "Filters":
     """The list filters of reference §3, declared once for `list`, `report` and `export`."""
     filters: Filters = use.Filters(
@@ -158,7 +168,7 @@ def _filter_options(
         reimbursement=reimbursement and reimbursement.value, min_amount=min_amount,
         max_amount=max_amount, date_from=date_from, date_to=date_to, created_from=created_from,
         created_to=created_to, search=search, tags=tuple(tag or ()), all_tags=all_tags,
-        currency=currency, deleted=deleted, ref=ref,
+        currency=currency, deleted=deleted, ref=ref, receipt=receipt,
     )  # fmt: skip
     return filters
 
@@ -166,21 +176,23 @@ def _filter_options(
 _FILTER_PARAMS = tuple(inspect.signature(_filter_options).parameters.values())
 
 
-def with_filters(command: F) -> F:
-    """Give `command` every list filter as an option; it receives them as `filters`."""
+def with_filters(command: F, without: tuple[str, ...] = ()) -> F:
+    """Give `command` every list filter as an option (but those named in `without`, which
+    keep their defaults); it receives them as `filters`."""
     own = [p for p in inspect.signature(command).parameters.values() if p.name != "filters"]
+    params = [p for p in _FILTER_PARAMS if p.name not in without]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        chosen = {p.name: kwargs.pop(p.name) for p in _FILTER_PARAMS}
+        chosen = {p.name: kwargs.pop(p.name) for p in params}
         return command(*args, filters=_filter_options(**chosen), **kwargs)
 
     wrapper.__signature__ = inspect.signature(command).replace(  # type: ignore[attr-defined]
-        parameters=[*own, *_FILTER_PARAMS]
+        parameters=[*own, *params]
     )
     wrapper.__annotations__ = {
         **{k: v for k, v in command.__annotations__.items() if k != "filters"},
-        **{p.name: p.annotation for p in _FILTER_PARAMS},
+        **{p.name: p.annotation for p in params},
     }
     return wrapper  # type: ignore[return-value]
 
@@ -239,8 +251,8 @@ def _stream(expenses: "Iterator[Expense]", kind: str, quiet: bool) -> None:
         render.expense_table_stream(expenses)
 
 
-def _next_page_command(cursor: str) -> str:
-    """The command line that was run, its --cursor replaced by the next page's."""
+def _next_page_command(option: str, value: str) -> str:
+    """The command line that was run, its --cursor or --page replaced by the next one."""
     import shlex
     import sys
     from pathlib import Path
@@ -249,13 +261,13 @@ def _next_page_command(cursor: str) -> str:
     kept: list[str] = []
     skip = False
     for arg in args:
-        if skip or arg.startswith("--cursor="):
+        if skip or arg.startswith((f"{option}=",)):
             skip = False
-        elif arg == "--cursor":
+        elif arg == option:
             skip = True
         else:
             kept.append(arg)
-    return shlex.join(["expense", *kept, "--cursor", cursor]).replace("'…'", "…")
+    return shlex.join(["expense", *kept, option, value]).replace("'…'", "…")
 
 
 def _page(result: "Page", kind: str, quiet: bool) -> None:
@@ -266,10 +278,12 @@ def _page(result: "Page", kind: str, quiet: bool) -> None:
         render.write_json_list(result.expenses, pagination)
         return
     if kind == "table" and not quiet:
-        render.expense_table(result.expenses, page_only=result.next_cursor is not None)
+        render.expense_table(result.expenses, page_only=result.more)
     else:
         _stream(iter(result.expenses), kind, quiet)
     if result.next_cursor:
         render.stderr_line(f"next_cursor: {result.next_cursor}")
-        if kind == "table" and not quiet:
-            render.stderr_line(f"next page: {_next_page_command(result.next_cursor)}")
+    if result.more and kind == "table" and not quiet:
+        following = ("--cursor", result.next_cursor) if result.next_cursor else (
+            "--page", str((result.page or 1) + 1))  # fmt: skip
+        render.stderr_line(f"next page: {_next_page_command(*following)}")

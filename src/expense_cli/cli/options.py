@@ -3,7 +3,7 @@
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import typer
 
@@ -130,5 +130,62 @@ IdempotencyOpt = Annotated[
         help="Retry-safe key: the same key and input within 24 h returns the first result.",
     ),
 ]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="Payment account the expense was paid from, e.g. Liabilities:Visa "
+        "(default: expense config default_account).",
+    ),
+]
 IdsArg = Annotated[list[int], typer.Argument(help="Expense ids.", show_default=False)]
 IdArg = Annotated[int, typer.Argument(help="Expense id.", show_default=False)]
+TaxOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tax",
+        help='Tax rate included in the amount, 0–100 with up to 2 decimals, e.g. 19% ("" '
+        "removes the tax).",
+    ),
+]
+TaxAmountOpt = Annotated[
+    str | None,
+    typer.Option("--tax-amount", help="Fixed tax included in the amount, e.g. 3.19."),
+]
+OriginalOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--original",
+        help='What was paid in another currency (with --original-currency; "" clears). '
+        "Without an amount, the amount is computed from the book's rates.",
+    ),
+]
+OriginalCurrencyOpt = Annotated[
+    str | None,
+    typer.Option("--original-currency", help="ISO 4217 code of --original, e.g. JPY."),
+]
+
+
+class MoneyInput(TypedDict):
+    tax: str | None
+    tax_amount: str | None
+    original: str | None
+    original_currency: str | None
+
+
+def money_options(
+    tax: str | None, tax_amount: str | None, original: str | None, original_currency: str | None
+) -> MoneyInput:
+    """The tax and foreign-amount options as `ExpenseInput` fields; exit 2 for the pairs
+    that exclude or need each other (reference §10.6, §10.7)."""
+    from expense_cli.errors import UsageError
+
+    if tax is not None and tax_amount is not None:
+        raise UsageError("give --tax or --tax-amount, not both")
+    clearing = any(v is not None and v.strip() == "" for v in (original, original_currency))
+    if (original is None) != (original_currency is None) and not clearing:
+        raise UsageError("--original and --original-currency go together")
+    if clearing:
+        original, original_currency = "", ""
+    return MoneyInput(tax=tax, tax_amount=tax_amount, original=original,
+                      original_currency=original_currency)  # fmt: skip

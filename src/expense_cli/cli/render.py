@@ -355,10 +355,15 @@ def stderr_line(message: str) -> None:
 
 
 # progress ----------------------------------------------------------------------------
+def _bar_wanted() -> bool:
+    """A bar redraws itself with escapes: only on a terminal's stderr, never with NO_COLOR."""
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+
+
 @contextmanager
 def progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when stderr is a terminal; otherwise nothing extra."""
-    if not sys.stderr.isatty():
+    if not _bar_wanted():
         yield lambda _step: None
         return
     from rich.progress import Progress
@@ -371,7 +376,7 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
 @contextmanager
 def progress_pages(description: str) -> Iterator[Callable[[int, int], None] | None]:
     """For work that reports `(done, total)` itself (backup); None when not a terminal."""
-    if not sys.stderr.isatty():
+    if not _bar_wanted():
         yield None
         return
     from rich.progress import Progress

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from expense_cli.domain.accounts import DEFAULT_ACCOUNT, account
 from expense_cli.domain.dates import DateOrder
 from expense_cli.domain.money import normalize_currency
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import DatabaseUnavailableError, UsageError
 from expense_cli.store import Store
 
-SETTING_KEYS = ("default_currency", "date_order")
+SETTING_KEYS = ("default_currency", "date_order", "default_account")
 
 
 @dataclass(frozen=True)
 class Settings:
     default_currency: str = "USD"
     date_order: DateOrder = DateOrder.YMD
+    default_account: str = DEFAULT_ACCOUNT  # reference §10.9
 
     def as_dict(self) -> dict[str, str]:
-        return {"default_currency": self.default_currency, "date_order": self.date_order.value}
+        return {
+            "default_currency": self.default_currency,
+            "date_order": self.date_order.value,
+            "default_account": self.default_account,
+        }
 
 
 def transaction(store: Store) -> AbstractContextManager[None]:
@@ -42,6 +49,9 @@ def open_book(path: Path, *, create: bool = True) -> Store:
     return Store.open(path, create=create)
 
 
+_CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
+
+
 def _stored_currency(value: str) -> str:
     if normalize_currency(value) != value:
         raise InvalidValue("default_currency is an upper-case ISO 4217 code")
@@ -55,10 +65,17 @@ def _stored_date_order(value: str) -> DateOrder:
         raise InvalidValue("date_order is one of ymd, dmy, mdy") from None
 
 
+def _stored_account(value: str) -> str:
+    if account(value) != value:
+        raise InvalidValue("default_account is an account name such as Assets:Cash")
+    return value
+
+
 # The exact form `config` stores; anything else was written by another tool.
 _STORED: dict[str, Callable[[str], object]] = {
     "default_currency": _stored_currency,
     "date_order": _stored_date_order,
+    "default_account": _stored_account,
 }
 
 
@@ -82,6 +99,10 @@ def load_settings(store: Store, checked: Collection[str] = SETTING_KEYS) -> Sett
     only the date order check only that (an unchecked bad date order reads as ymd)."""
     raw = store.settings()
     problems = setting_problems(raw, checked)
+    currency = raw.get("default_currency", "USD")
+    if "default_currency" not in checked and not _CURRENCY_SHAPE.fullmatch(currency):
+        # Without the ISO table, the shape alone: `XX` or `euro` never passes a read.
+        problems["default_currency"] = f"{currency!r} is not allowed (an ISO 4217 code)"
     if problems:
         key, why = next(iter(problems.items()))
         raise DatabaseUnavailableError(
@@ -92,6 +113,7 @@ def load_settings(store: Store, checked: Collection[str] = SETTING_KEYS) -> Sett
     return Settings(
         default_currency=raw.get("default_currency", "USD"),
         date_order=DateOrder.YMD if setting_problems(raw, ["date_order"]) else DateOrder(order),
+        default_account=raw.get("default_account", DEFAULT_ACCOUNT),
     )
 
 
@@ -102,7 +124,11 @@ def _date_order(value: str) -> str:
         raise InvalidValue("date_order is one of ymd, dmy, mdy") from None
 
 
-_PARSERS = {"default_currency": normalize_currency, "date_order": _date_order}
+_PARSERS = {
+    "default_currency": normalize_currency,
+    "date_order": _date_order,
+    "default_account": account,
+}
 
 
 def set_setting(store: Store, key: str, value: str) -> Settings:

@@ -13,7 +13,12 @@ from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.dates import MIN_DATE, local_today, parse_date
 from expense_cli.domain.models import Approval, Basis, Category, Client, Project, Reimbursement
-from expense_cli.domain.money import format_decimal, normalize_currency, parse_unit_price
+from expense_cli.domain.money import (
+    format_decimal,
+    normalize_currency,
+    parse_markup,
+    parse_unit_price,
+)
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import ConflictError, NotFoundError, UsageError, ValidationError
 from expense_cli.store import Store
@@ -134,6 +139,7 @@ def add_category(
     approval: Approval = Approval.APPROVED,
     reimbursement: Reimbursement = Reimbursement.NOT_REIMBURSABLE,
     unit_currency: str | None = None,
+    tax: str | None = None,
 ) -> Category:
     """A unit-based category prices in `unit_currency` (default: the book's); its creation
     price covers every date until a later `edit_category(..., starts=...)`."""
@@ -152,6 +158,7 @@ def add_category(
         code = issues.check("unit_currency", normalize_currency, unit_currency)
         if unit is None:
             issues.add("unit_currency", "a unit currency needs --unit and --unit-price")
+    tax_rate = _default_tax(tax, issues)
     with store.write():
         if clean is not None:
             _check_unique(store.category_named(clean), None, clean, issues)
@@ -167,6 +174,7 @@ def add_category(
                 "unit_currency": code,
                 "default_approval": approval.value,
                 "default_reimbursement": reimbursement.value,
+                "tax_rate": tax_rate,
             }
         )
         if price is not None:
@@ -182,6 +190,7 @@ def edit_category(
     approval: Approval | None = None,
     reimbursement: Reimbursement | None = None,
     starts: str | None = None,
+    tax: str | None = None,
 ) -> Category:
     """Rename a category or change its defaults; a new unit price applies to expenses dated
     on or after `starts` (default today) — existing expenses keep their snapshot."""
@@ -203,11 +212,23 @@ def edit_category(
             values["default_approval"] = approval.value
         if reimbursement is not None:
             values["default_reimbursement"] = reimbursement.value
+        if tax is not None:
+            values["tax_rate"] = _default_tax(tax, issues)
         issues.raise_if_any()
         store.update_category(category.id, values)
         if dated is not None:
             store.set_unit_price(category.id, *dated)
         return find_category(store, str(category.id))
+
+
+def _default_tax(tax: str | None, issues: Issues) -> str | None:
+    """A category's default tax rate for new expenses (reference §10.6); "" removes it."""
+    from expense_cli.domain.taxes import format_rate, parse_tax_rate
+
+    if tax is None or tax.strip() == "":
+        return None
+    rate = issues.check("tax_rate", parse_tax_rate, tax)
+    return None if rate is None else format_rate(rate)
 
 
 def _dated_price(
@@ -269,24 +290,31 @@ def list_clients(store: Store) -> list[Client]:
     return [records.client(row) for row in store.clients()]
 
 
-def add_client(store: Store, name: str, currency: str | None = None) -> Client:
+def add_client(
+    store: Store, name: str, currency: str | None = None, markup: str | None = None
+) -> Client:
     issues = Issues()
     clean = _clean_name(issues, name)
     code = issues.check("currency", normalize_currency, currency) if currency is not None else None
+    markup_bp = issues.check("markup", parse_markup, markup) if markup is not None else 0
     with store.write():
         if clean is not None:
             _check_unique(store.client_named(clean), None, clean, issues)
         issues.raise_if_any()
         code = code or load_settings(store).default_currency
-        new_id = store.insert_client({"name": clean, "currency": code})
+        new_id = store.insert_client({"name": clean, "currency": code, "markup_bp": markup_bp})
         return find_client(store, str(new_id))
 
 
 def edit_client(
-    store: Store, ref: str, name: str | None = None, currency: str | None = None
-) -> Client:
-    """Rename a client; its currency can change only while no expense uses the client."""
+    store: Store, ref: str, name: str | None = None, currency: str | None = None,
+    markup: str | None = None,
+) -> Client:  # fmt: skip
+    """Rename a client; its currency can change only while no expense uses the client.
+    A new markup applies to invoicing from now on (recorded rebill amounts stay)."""
     issues = Issues()
+    if markup is not None:
+        markup_bp = issues.check("markup", parse_markup, markup)
     with store.write():
         client = find_client(store, ref, Miss.TARGET)
         values: dict[str, Any] = {}
@@ -299,6 +327,8 @@ def edit_client(
             code = issues.check("currency", normalize_currency, currency)
             if code is not None and code != client.currency:
                 values["currency"] = code
+        if markup is not None:
+            values["markup_bp"] = markup_bp
         issues.raise_if_any()
         if "currency" in values and store.client_in_use(client.id):
             raise ConflictError(
@@ -379,6 +409,13 @@ def unarchive_project(store: Store, ref: str) -> Project:
 
 def names(store: Store, kind: str) -> list[str]:
     """Names for shell completion."""
+    if kind == "profile":  # import profiles (reference §10.4)
+        from expense_cli.domain.profiles import list_profiles
+
+        try:
+            return [profile.name for profile in list_profiles(store)]
+        except Exception:  # a book from before profiles: nothing to complete
+            return []
     source: dict[str, Callable[..., Sequence[CategoryRow | ClientRow | ProjectRow]]] = {
         "category": store.categories, "client": store.clients, "project": store.projects
     }  # fmt: skip

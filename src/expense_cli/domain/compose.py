@@ -9,7 +9,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
-from expense_cli.domain import rules, text
+import expense_cli.domain.compose_money as foreign
+from expense_cli.domain import accounts, rules, text
 from expense_cli.domain.book import Settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.dates import (
@@ -60,6 +61,12 @@ class ExpenseInput:
     reimbursement: Reimbursement | None = None
     tags: tuple[str, ...] = ()
     unit_price: str | None = None  # import only: the unit price the row was created with
+    account: str | None = None  # payment account (reference §10.9); None: kept or default
+    # Tax (reference §10.6) and what was paid in another currency (§10.7); "" removes.
+    tax: str | None = None
+    tax_amount: str | None = None
+    original: str | None = None
+    original_currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,7 @@ class _Composer:
         category = self._category()
         client, project = self._links()
         digits = self._currency(client, project)
+        self.inp = foreign.original(self, category, digits)  # may derive the amount
         if category is not None:
             self._amount(category, digits)
             self._label(category)
@@ -121,7 +129,9 @@ class _Composer:
             if self.inp.units is not None:
                 self.issues.check("units", parse_units, self.inp.units)
         self._dates()
+        foreign.tax(self, category, digits)
         self._flags(category)
+        self._account()
         tags = self.issues.check("tags", text.normalize_tags, self.inp.tags) or ()
         return Composed(self.values, tags, self.issues, self.changed)
 
@@ -349,6 +359,17 @@ class _Composer:
             reimbursement = reimbursement or category.default_reimbursement
         self.values["approval_status"] = approval.value if approval else None
         self.values["reimbursement_status"] = reimbursement.value if reimbursement else None
+
+    def _account(self) -> None:
+        """Reference §10.9: as typed, else the base's (edit keeps it, clone copies it), else
+        the book's default_account at creation. Not a locked field (§10.10 item 5)."""
+        if self.inp.account is not None:
+            value = self.issues.check("account", accounts.account, self.inp.account)
+        elif self.base is not None:
+            value = self.base.account
+        else:
+            value = self.settings.default_account
+        self.values["account"] = value
 
 
 def _client_of(project: Project) -> Client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
 from expense_cli.domain.dates import format_timestamp, parse_date
 from expense_cli.domain.models import BillingStatus, Expense, Ref
-from expense_cli.domain.money import plain_decimal
+from expense_cli.domain.money import plain_decimal, rebill_minor
 from expense_cli.domain.records import get_expense
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import (
@@ -94,6 +95,11 @@ def _fingerprint(
         "reimbursement": inp.reimbursement,
         "tags": _attempt(text.normalize_tags, inp.tags) if inp.tags else [],
     }
+    if inp.account is not None:  # only when given: keys stored before §10.9 still match
+        payload["account"] = inp.account.strip()
+    for name in ("tax", "tax_amount", "original", "original_currency"):  # §10.6, §10.7
+        if getattr(inp, name) is not None:
+            payload[name] = getattr(inp, name).strip()
     import hashlib  # only requests with a key need a fingerprint
 
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
@@ -167,7 +173,9 @@ def add_expense(
             fingerprint = _fingerprint(store, clock, "add", inp)
             if original := _replay(store, key, fingerprint, clock):
                 return original
-        composed = compose(store, load_settings(store), clock, inp)
+        from expense_cli.domain.autorules import apply_rules  # §10.4: fills what is not given
+
+        composed = compose(store, load_settings(store), clock, apply_rules(store, inp))
         return _create(store, composed, clock, key, fingerprint)
 
 
@@ -299,39 +307,67 @@ def invoice_holders(store: Store, ref: str) -> list[tuple[Ref | None, str]]:
 
 
 def invoice(
-    store: Store, ids: Sequence[int], *, ref: str | None = None, clock: Clock | None = None
-) -> list[Expense]:
+    store: Store, ids: Sequence[int], *, ref: str | None = None, clock: Clock | None = None,
+    dry_run: bool = False,
+) -> list[Expense]:  # fmt: skip
     """Mark billable expenses invoiced (rule 9): a repeat is a no-op, another ref a conflict."""
     clock = clock or Clock()
     issues = Issues()
     clean_ref = issues.check("invoice_ref", text.invoice_ref, ref) if ref is not None else None
     issues.raise_if_any()
     with store.write():
-        expenses = _live(store, ids)
-        rules.check_invoiceable(expenses, issues)
-        if clean_ref is not None:
-            rules.check_one_invoice(clean_ref, invoice_holders(store, clean_ref), expenses, issues)
-        if issues:
-            raise ValidationError(issues.fields, "these expenses cannot be invoiced together")
-        clashes = [
-            e.id for e in expenses if e.invoiced and clean_ref and e.invoice_ref != clean_ref
-        ]
-        if clashes:
-            raise ConflictError(
-                f"expense {', '.join(map(str, clashes))} is already invoiced under another ref",
-                {"invoice_ref": "differs from the recorded reference"},
-            )
-        for expense in expenses:
-            if not expense.invoiced:
-                store.update_expense(
-                    expense.id,
-                    {
-                        "billing_status": BillingStatus.INVOICED.value,
-                        "invoice_ref": clean_ref,
-                        "updated_at": clock.stamp,
-                    },
+        return mark_invoiced(store, _live(store, ids), clean_ref, clock, dry_run=dry_run)
+
+
+def mark_invoiced(
+    store: Store, expenses: Sequence[Expense], ref: str | None, clock: Clock, *,
+    dry_run: bool = False,
+) -> list[Expense]:  # fmt: skip
+    """Rules 9 and §10.5 on loaded expenses, inside the caller's write transaction: each
+    not-invoiced one gets the ref, the time and its rebill amount (its client's markup now);
+    an invoiced one keeps what it has. `dry_run` returns them as they would be, unwritten."""
+    issues = Issues()
+    rules.check_invoiceable(expenses, issues)
+    if ref is not None:
+        rules.check_one_invoice(ref, invoice_holders(store, ref), expenses, issues)
+    if issues:
+        raise ValidationError(issues.fields, "these expenses cannot be invoiced together")
+    clashes = [e.id for e in expenses if e.invoiced and ref and e.invoice_ref != ref]
+    if clashes:
+        raise ConflictError(
+            f"expense {', '.join(map(str, clashes))} is already invoiced under another ref",
+            {"invoice_ref": "differs from the recorded reference"},
+        )
+    markups: dict[int, int] = {}
+    result: list[Expense] = []
+    for expense in expenses:
+        if expense.invoiced or expense.client is None:
+            result.append(expense)
+            continue
+        if expense.client.id not in markups:
+            row = store.client(expense.client.id)
+            markups[expense.client.id] = row["markup_bp"] if row else 0
+        rebill = rebill_minor(expense.amount.minor, markups[expense.client.id])
+        if dry_run:
+            result.append(
+                replace(
+                    expense, billing_status=BillingStatus.INVOICED, invoice_ref=ref,
+                    rebill_amount=replace(expense.amount, minor=rebill),
                 )
-        return [get_expense(store, e.id) for e in expenses]
+            )  # fmt: skip
+            continue
+        store.update_expense(
+            expense.id,
+            {
+                "billing_status": BillingStatus.INVOICED.value,
+                "invoice_ref": ref,
+                "rebill_minor": rebill,
+                "invoiced_at": clock.stamp,
+                "updated_at": clock.stamp,
+            },
+        )
+        result.append(get_expense(store, expense.id))
+    return result
 
 
 def uninvoice(store: Store, ids: Sequence[int], *, clock: Clock | None = None) -> list[Expense]:
@@ -345,6 +381,8 @@ def uninvoice(store: Store, ids: Sequence[int], *, clock: Clock | None = None) -
                     {
                         "billing_status": BillingStatus.NOT_INVOICED.value,
                         "invoice_ref": None,
+                        "rebill_minor": None,
+                        "invoiced_at": None,
                         "updated_at": clock.stamp,
                     },
                 )

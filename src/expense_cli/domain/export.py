@@ -3,8 +3,8 @@ plain-text accounting journals, ledger/hledger and beancount v3. (CSV, JSON and 
 are the list formats, written by `cli.render`.)
 
 One transaction per expense, dated `date`, debiting the category's account and crediting
-the given account, in the expense's own currency, with its tags, its uid and its other
-fields as metadata (reference §10.1 items 5 and 25):
+the expense's payment account (or `export --account` for every row), in the expense's own
+currency, with its tags, its uid and its other fields as metadata (reference §10.1 items 5 and 25):
 
 - `category_account` maps a category name to one account, the same in both formats,
   distinct for distinct names (docs/decisions.md, "Ledger and beancount exports").
@@ -23,7 +23,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TextIO
 
+from expense_cli.domain import accounts
 from expense_cli.domain.models import Expense
+from expense_cli.domain.validation import Issues
 from expense_cli.store import Store, files
 
 # Never written raw (§10.1 item 25): C0, DEL, C1, bidi controls, lone surrogates (they
@@ -165,10 +167,51 @@ def ledger_value(text: str) -> str:
     )
 
 
-def ledger_entries(expenses: Iterable[Expense], account: str = "Assets:Cash") -> Iterator[str]:
-    """Transactions for ledger-cli and hledger (`YYYY-MM-DD payee`, two-space separators)."""
-    credit = _ledger_credit(account)
+def payment_account(account: str | None) -> str | None:
+    """`export --account A`: None (each expense credits its own account) or a valid account
+    name (reference §10.9; exit 4, `fields.account`, otherwise)."""
+    if account is None:
+        return None
+    issues = Issues()
+    checked = issues.check("account", accounts.account, account)
+    issues.raise_if_any()
+    return checked
+
+
+DEFAULT_TAX_ACCOUNT = "Assets:Tax:Input"
+
+
+def tax_account(account: str | None) -> str:
+    """`export --tax-account A` (default Assets:Tax:Input): a valid account name (exit 4,
+    `fields.tax_account`, otherwise; reference §10.6)."""
+    if account is None:
+        return DEFAULT_TAX_ACCOUNT
+    issues = Issues()
+    checked = issues.check("tax_account", accounts.account, account)
+    issues.raise_if_any()
+    assert checked is not None
+    return checked
+
+
+def _debits(e: Expense, debit: str, taxed_to: str, indent: str) -> list[str]:
+    """The category's debit (the net when taxed) and the tax account's (the tax, only
+    when not 0); the credit, elided, balances them with the gross (reference §10.6)."""
+    if e.tax_minor == 0:
+        return [f"{indent}{debit}  {e.amount} {e.currency}"]
+    return [f"{indent}{debit}  {e.net_amount} {e.currency}",
+            f"{indent}{taxed_to}  {e.tax_amount} {e.currency}"]  # fmt: skip
+
+
+def ledger_entries(
+    expenses: Iterable[Expense], account: str | None = None,
+    taxed_to: str = DEFAULT_TAX_ACCOUNT,
+) -> Iterator[str]:  # fmt: skip
+    """Transactions for ledger-cli and hledger (`YYYY-MM-DD payee`, two-space separators).
+    Each credits the expense's own payment account, or `account` for every row when given."""
+    credits: dict[str, str] = {}
     for e in expenses:
+        paid_from = account or e.account
+        credit = credits.get(paid_from) or credits.setdefault(paid_from, _ledger_credit(paid_from))
         payee = _ledger_payee(e.description)
         # An empty code keeps a payee starting with *, ! or ( from reading as status/code.
         code = "() " if payee.startswith(("*", "!", "(")) else ""
@@ -180,7 +223,7 @@ def ledger_entries(expenses: Iterable[Expense], account: str = "Assets:Cash") ->
         lines += [f"    ; {key}: {_ledger_meta(value)}" for key, value in meta]
         # One `; name:` line per tag: both ledger (metadata) and hledger (tags) read it.
         lines += [f"    ; {_ledger_tag(t)}:" for t in e.tags]
-        lines.append(f"    {category_account(e.category.name)}  {e.amount} {e.currency}")
+        lines += _debits(e, category_account(e.category.name), taxed_to, "    ")
         lines.append(f"    {credit}")
         yield "\n".join(lines) + "\n\n"
 
@@ -210,11 +253,17 @@ def _bean_carries(text: str) -> bool:
 
 
 def beancount_entries(
-    expenses: Iterable[Expense], account: str = "Assets:Cash", opened: set[str] | None = None
-) -> Iterator[str]:
-    """beancount v3 transactions; the accounts used are added to `opened`."""
-    credit = beancount_account(account, root="")
+    expenses: Iterable[Expense], account: str | None = None, opened: set[str] | None = None,
+    taxed_to: str = DEFAULT_TAX_ACCOUNT,
+) -> Iterator[str]:  # fmt: skip
+    """beancount v3 transactions, each crediting the expense's own payment account (or
+    `account` for every row when given); the accounts used are added to `opened`."""
+    credits: dict[str, str] = {}
     for e in expenses:
+        paid_from = account or e.account
+        credit = credits.get(paid_from) or credits.setdefault(
+            paid_from, beancount_account(paid_from, root="")
+        )
         debit = category_account(e.category.name)
         if opened is not None:
             opened.update((debit, credit))
@@ -225,7 +274,9 @@ def beancount_entries(
         meta += _fields(e)
         lines = [f"{e.date.isoformat()} * {_bean_string(e.description)}{tags}"]
         lines += [f"  {key}: {_bean_meta(value)}" for key, value in meta]
-        lines.append(f"  {debit}  {e.amount} {e.currency}")
+        lines += _debits(e, debit, taxed_to, "  ")
+        if opened is not None and e.tax_minor:
+            opened.add(taxed_to)
         lines.append(f"  {credit}")
         yield "\n".join(lines) + "\n\n"
 

@@ -19,6 +19,7 @@ from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.expenses import invoice_holders, new_uid
 from expense_cli.domain.models import FORMULA_STARTS, Ref
+from expense_cli.domain.money import format_minor, parse_amount, rebill_minor
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import ExpenseError, UsageError, ValidationError
 from expense_cli.store import Store
@@ -28,14 +29,20 @@ UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
 # The columns an import reads (reference §3, §10.1 item 21), in the order `import --help` lists
 # them; `currency` is checked, not stored.
-IMPORT_COLUMNS = (
+IMPORT_COLUMNS: tuple[str, ...] = (
     "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
     "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags",
-    "created_at", "deleted_at",
+    "invoice_ref", "rebill_amount", "approval_status", "reimbursement_status", "notes", "tags",
+    "created_at", "deleted_at", "account",
 )  # fmt: skip
+IMPORT_COLUMNS += (
+    "tax_rate", "tax_amount", "net_amount", "original_amount", "original_currency",
+    "amount_from_rate",
+)  # reference §10.10 item 4  # fmt: skip
 _REFERENCES = frozenset({"category", "client", "project"})
-_TEXT_COLUMNS = tuple(c for c in IMPORT_COLUMNS if c not in _REFERENCES | {"billable", "tags"})
+_TEXT_COLUMNS = tuple(
+    c for c in IMPORT_COLUMNS if c not in _REFERENCES | {"billable", "tags", "amount_from_rate"}
+)
 _KNOWN = ", ".join(IMPORT_COLUMNS)
 
 
@@ -204,6 +211,8 @@ def _cells(row: dict[str, Any], typed: bool, issues: Issues) -> dict[str, Any]:
         cells[key] = _cell(row, key, issues)
     cells["billable"] = issues.check("billable", _flag, row.get("billable"), typed)
     cells["tags"] = issues.check("tags", _tags, row.get("tags"), typed) or ()
+    from_rate = row.get("amount_from_rate")
+    cells["amount_from_rate"] = issues.check("amount_from_rate", _flag, from_rate, typed)
     return cells
 
 
@@ -258,10 +267,14 @@ class ImportResult:
     skipped: int = 0
     created: dict[str, list[str]] | None = None
     dry_run: bool = False
+    duplicates: int = 0  # §10.4: rows like a live expense (imported too with --allow-duplicates)
+    income_skipped: int = 0  # §10.4: rows of the other sign under --sign
 
     def to_json(self) -> dict[str, Any]:
         return {"imported": self.imported, "skipped": self.skipped,
-                "created": self.created or {}, "dry_run": self.dry_run}  # fmt: skip
+                "created": self.created or {}, "dry_run": self.dry_run,
+                "skipped_existing": self.skipped, "duplicates": self.duplicates,
+                "income_skipped": self.income_skipped}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -272,6 +285,11 @@ class _Billed:
     billable: bool
     client: Ref | None
     currency: str
+
+
+def _same_text(description: str) -> str:
+    """A description as duplicates compare it: case-folded, whitespace collapsed."""
+    return " ".join(description.casefold().split())
 
 
 class _Rollback(Exception):
@@ -318,8 +336,7 @@ class _Importer:
     def _category_id(self, cells: dict[str, Any], issues: Issues) -> str | None:
         name = cells["category"]
         if name is None or not name.strip():
-            issues.add("category", "a category is required")
-            return None
+            return None  # rules or --default-category may fill it (`_autofill`)
         price = cells["unit_price"] if cells["units"] else None
         # a new unit category prices in the row's currency, so the row can use it
         currency = cells["currency"] if price else None
@@ -377,6 +394,9 @@ class _Importer:
         if "__error__" in row:
             self.fail(line, {"row": row["__error__"]})
             return
+        if "__income__" in row:  # §10.4: the other sign, read for its sign only
+            self.result.income_skipped += 1
+            return
         issues = Issues()
         cells = _cells(row, self.typed, issues)
         uid = cells["uid"]
@@ -387,11 +407,14 @@ class _Importer:
                 self.result.skipped += 1
                 return
         refs = self.references(cells, issues)
+        self._autofill(cells, refs, issues)  # rules, then --default-category (§10.4)
         values, tags = self._compose(cells, refs, issues)  # every bad field of the row
         if uid is not None:
             self.seen_uids.add(uid)
         if issues:
             self.fail(line, issues.fields)
+            return
+        if uid is None and self._duplicate(values) and not self.allow_duplicates:
             return
         if not self.errors:
             stamp = self.clock.stamp
@@ -399,6 +422,65 @@ class _Importer:
             values.setdefault("created_at", stamp)
             self.store.insert_expense(values, tags)
             self.result.imported += 1
+
+    # bank statements (§10.4) -----------------------------------------------------------
+    def statements(self, default_category: str | None, allow_duplicates: bool) -> None:
+        """Load the rules once, resolve --default-category (exit 4 when unknown)."""
+        from collections import Counter
+
+        from expense_cli.domain import autorules
+
+        self.rules = autorules.list_rules(self.store)
+        self.default_category = None
+        if default_category is not None:
+            found = catalog.find_category(self.store, default_category, field="default_category")
+            self.default_category = str(found.id)
+        self.allow_duplicates = allow_duplicates
+        self.book_counts: dict[tuple[str, int, str], Counter[str]] = {}
+        self.file_counts: Counter[tuple[str, int, str, str]] = Counter()
+
+    def _autofill(self, cells: dict[str, Any], refs: dict[str, str | None], issues: Issues) -> None:
+        """The first matching rule fills what the row leaves empty; a row still without a
+        category takes --default-category (§10.4, §10.10 item 8)."""
+        from expense_cli.domain import autorules
+
+        blank = cells["category"] is None or not cells["category"].strip()
+        if self.rules:
+            given = ExpenseInput(
+                description=cells["description"], category=refs["category"] if not blank else None,
+                label=cells["custom_category"], client=refs["client"], project=refs["project"],
+                billable=cells["billable"], tags=tuple(cells["tags"]),
+            )  # fmt: skip
+            if blank or given.category is not None:  # not when the row's category is unknown
+                rule = autorules.first_match(self.rules, cells["description"])
+                filled = autorules.fill(self.store, rule, given)
+                refs.update(category=filled.category, client=filled.client, project=filled.project)
+                cells.update(custom_category=filled.label, billable=filled.billable,
+                             tags=filled.tags)  # fmt: skip
+        if blank and refs["category"] is None:
+            refs["category"] = self.default_category
+            if refs["category"] is None:
+                issues.add("category", "a category is required (or give --default-category)")
+
+    def _duplicate(self, values: dict[str, Any]) -> bool:
+        """A row like a live expense (date, amount, currency, description ignoring case and
+        spacing), counted by occurrence: the n-th such row of the file is a duplicate while
+        the book held at least n of them before this import."""
+        from collections import Counter
+
+        from expense_cli.store import statements as sql
+
+        triple = (values["date"], values["amount_minor"], values["currency"])
+        if triple not in self.book_counts:
+            found = sql.live_descriptions(self.store, *triple)
+            self.book_counts[triple] = Counter(_same_text(d) for d in found)
+        description = _same_text(values["description"])
+        key = (*triple, description)
+        self.file_counts[key] += 1
+        if self.file_counts[key] > self.book_counts[triple][description]:
+            return False
+        self.result.duplicates += 1
+        return True
 
     def _date(self, value: str | None, issues: Issues) -> str | None:
         if value is None or self.date_format is None:
@@ -429,6 +511,11 @@ class _Importer:
                 "reimbursement_status", _choice, Reimbursement, cells["reimbursement_status"]
             ),
             tags=cells["tags"],
+            account=cells["account"],  # an empty cell: the book's default_account (§10.10)
+            tax=cells["tax_rate"],  # reference §10.10 item 4: checked against each other
+            tax_amount=cells["tax_amount"],
+            original=cells["original_amount"],
+            original_currency=cells["original_currency"],
         )
         composed = compose(self.store, self.settings, self.clock, inp)
         issues.merge(composed.issues.fields)
@@ -437,6 +524,7 @@ class _Importer:
         if unit_based and amount is not None and values.get("amount_minor") is not None:
             rules.check_stated_amount(amount, values["amount_minor"], values["scale"], issues)
         self._billing(cells, values, issues)
+        _money_columns(cells, values, issues)
         for key in ("created_at", "deleted_at"):  # kept as given (a deleted row stays deleted)
             if cells[key] is not None:
                 stamp = issues.check(key, _timestamp, cells[key])
@@ -463,6 +551,21 @@ class _Importer:
         values["invoice_ref"] = issues.check("invoice_ref", text.invoice_ref, ref) if ref else None
         if status is BillingStatus.INVOICED:
             self._invoiced(values, issues)
+            self._rebill(cells["rebill_amount"], values, issues)
+
+    def _rebill(self, cell: str | None, values: dict[str, Any], issues: Issues) -> None:
+        """§10.10 item 4: an invoiced row keeps its `rebill_amount` (in the row's currency
+        digits); one without it is billed as `invoice` would bill it now, with its client's
+        markup. A not-invoiced row carries none (its cell is ignored)."""
+        values["invoiced_at"] = self.clock.stamp
+        scale, minor = values.get("scale"), values.get("amount_minor")
+        if cell is not None:
+            if scale is not None:
+                values["rebill_minor"] = issues.check("rebill_amount", parse_amount, cell, scale)
+            return
+        client = None if values.get("client_id") is None else self.store.client(values["client_id"])
+        if minor is not None and client is not None:
+            values["rebill_minor"] = rebill_minor(minor, client["markup_bp"])
 
     def _invoiced(self, values: dict[str, Any], issues: Issues) -> None:
         """An invoiced row obeys what `invoice` checks: rule 9 (billable, with a client) and,
@@ -499,6 +602,8 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
     typed: bool = False,
     date_format: str | None = None,
+    default_category: str | None = None,
+    allow_duplicates: bool = False,
 ) -> ImportResult:
     """Validate every row; write all of them, or nothing if any row is bad (or dry run).
     `typed`: JSON rows, whose values must have their JSON types (CSV cells are all text)."""
@@ -506,6 +611,7 @@ def import_rows(
     importer = _Importer(store, create_missing, clock or Clock(), typed, date_format)
     try:
         with store.write(), store.search_indexed_at_end():
+            importer.statements(default_category, allow_duplicates)
             _read_all(importer, records, progress)
             if importer.errors:
                 count = len(importer.errors)
@@ -534,3 +640,19 @@ def _read_all(
                 progress(1)
     except Unreadable as exc:
         importer.fail(exc.line, {"row": exc.message})
+
+
+def _money_columns(cells: dict[str, Any], values: dict[str, Any], issues: Issues) -> None:
+    """`net_amount` must be the amount less the tax; `amount_from_rate` is kept on a row
+    that carries its original (reference §10.6, §10.7, §10.10 item 4)."""
+    net, amount = cells["net_amount"], values.get("amount_minor")
+    if net is not None and amount is not None and "tax_amount" not in issues.fields:
+        stated = issues.check("net_amount", parse_amount, net, values["scale"])
+        expected = amount - (values.get("tax_minor") or 0)
+        if stated is not None and stated != expected:
+            issues.add(
+                "net_amount",
+                f"does not equal amount − tax ({format_minor(expected, values['scale'])})",
+            )
+    if cells["amount_from_rate"] and values.get("original_minor") is not None:
+        values["amount_from_rate"] = 1

@@ -66,6 +66,7 @@ class Filters:
     currency: str | None = None
     deleted: bool = False
     ref: str | None = None
+    receipt: bool | None = None  # --receipt / --no-receipt (reference §10.2)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Page:
     limit: int | None
     next_cursor: str | None
     page: int | None = None
+    more: bool = False  # further pages follow (with --page too, where next_cursor is null)
 
 
 def _usage(option: str, message: str) -> UsageError:
@@ -199,6 +201,7 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
         all_tags=f.all_tags,
         currency=currency,
         invoice_ref=_ref(f.ref),
+        has_receipt=f.receipt,
     )
 
 
@@ -238,7 +241,7 @@ def decode_cursor(query: ExpenseQuery, cursor: str) -> tuple[Any, int]:
         raise _usage("--cursor", "this cursor was made by another version of expense")
     if scope != _scope(query):
         raise _usage("--cursor", "this cursor was made for another sort or other filters")
-    if not (_is_int64(last_id) and _fits_sort(query.sort, value)):
+    if not (_is_int64(last_id) and last_id > 0 and _fits_sort(query.sort, value)):
         raise _usage("--cursor", "not a cursor printed by `expense list`")
     return value, last_id
 
@@ -258,8 +261,8 @@ _SORT_KEYS = {
 
 def _fits_sort(sort: str, value: object) -> bool:
     pattern = _SORT_KEYS.get(sort)
-    if pattern is None:  # amount (its integer key) and id
-        return _is_int64(value)
+    if pattern is None:  # amount (its integer key, never negative) and id (from 1)
+        return _is_int64(value) and value >= (1 if sort == "id" else 0)  # type: ignore[operator]
     return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
@@ -294,7 +297,7 @@ def list_page(store: Store, filters: Filters, paging: Paging) -> Page:
     more = len(fetched) > limit
     page_rows = fetched[:limit]
     cursor = encode_cursor(query, page_rows[-1]) if more and paging.page is None else None
-    return Page([records.expense(r) for r in page_rows], limit, cursor, paging.page)
+    return Page([records.expense(r) for r in page_rows], limit, cursor, paging.page, more)
 
 
 def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator[Expense]:

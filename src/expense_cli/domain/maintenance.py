@@ -78,8 +78,20 @@ def _stored_text(store: Store, found: Findings) -> None:
             found.problems[f"{_RECORD.get(table, table)} {row_id}.{column}"] = problem
 
 
+def _receipt_bytes(store: Store, found: Findings) -> None:
+    """Every stored receipt blob still hashes to its SHA-256 (reference §10.2)."""
+    from expense_cli.domain.receipts import blob_problems
+
+    checked = 0
+    for sha256, problem in blob_problems(store):
+        checked += 1
+        if problem:
+            found.problems[f"receipt bytes {sha256}"] = problem
+    found.counts["receipt_blobs_checked"] = checked
+
+
 # Each runs inside one read snapshot, in order; a new invariant is one more function here.
-CHECKS: list[Check] = [_integrity, _links, _unit_amounts, _settings, _stored_text]
+CHECKS: list[Check] = [_integrity, _links, _unit_amounts, _settings, _stored_text, _receipt_bytes]
 
 
 def check(store: Store) -> dict[str, int]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.money import format_decimal, format_minor
+from expense_cli.domain.taxes import format_rate
 
 __all__ = ["Approval", "Basis", "BillingStatus", "Reimbursement"]
 
@@ -64,6 +65,7 @@ class Category:
     is_other: bool = False
     unit_currency: str | None = None
     unit_prices: tuple[UnitPrice, ...] = ()
+    tax_rate: Decimal | None = None  # the default rate of new expenses (reference §10.6)
 
     @property
     def ref(self) -> Ref:
@@ -81,6 +83,7 @@ class Category:
             "unit_price": None if self.unit_price is None else format_decimal(self.unit_price),
             "unit_currency": self.unit_currency,
             "unit_prices": [p.to_json() for p in self.unit_prices],
+            "tax_rate": None if self.tax_rate is None else format_rate(self.tax_rate),
             "default_approval": self.default_approval.value,
             "default_reimbursement": self.default_reimbursement.value,
             "archived": self.archived,
@@ -93,6 +96,7 @@ class Client:
     name: str
     currency: str
     archived: bool = False
+    markup: Decimal = Decimal(0)  # rebill markup in percent (reference §10.5)
 
     @property
     def ref(self) -> Ref:
@@ -104,6 +108,7 @@ class Client:
             "name": self.name,
             "currency": self.currency,
             "archived": self.archived,
+            "markup": format_decimal(self.markup),
         }
 
 
@@ -142,6 +147,26 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """A receipt: one link (its own id) between an expense and stored bytes (§10.2)."""
+
+    id: int
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "size": self.size,
+            "media_type": self.media_type,
+        }
+
+
+@dataclass(frozen=True)
 class Expense:
     id: int
     uid: str
@@ -165,10 +190,46 @@ class Expense:
     created_at: str = ""
     updated_at: str = ""
     deleted_at: str | None = None
+    account: str = "Assets:Cash"  # the payment account (reference §10.9)
+
+    # What the client is billed, set when invoiced (reference §10.5); None until then.
+    rebill_amount: Money | None = None
+    # Tax (reference §10.6): the rate (None for a fixed amount or no tax) and the tax in
+    # the expense's currency (None when untaxed); what was paid in another currency and
+    # whether the amount was derived from the book's rates (§10.7).
+    tax_rate: Decimal | None = None
+    tax: Money | None = None
+    original: Money | None = None
+    amount_from_rate: bool = False
+    receipts: tuple[Receipt, ...] = ()  # reference §10.2
+    recurring_id: int | None = None  # the schedule that created it (reference §10.3)
 
     @property
     def currency(self) -> str:
         return self.amount.currency
+
+    @property
+    def tax_minor(self) -> int:
+        return 0 if self.tax is None else self.tax.minor
+
+    @property
+    def tax_amount(self) -> str:
+        return format_minor(self.tax_minor, self.amount.digits)
+
+    @property
+    def net_amount(self) -> str:
+        return format_minor(self.amount.minor - self.tax_minor, self.amount.digits)
+
+    def money_json(self) -> dict[str, Any]:
+        """The tax and foreign-amount keys of the JSON object (reference §10.6, §10.7)."""
+        return {
+            "tax_rate": None if self.tax_rate is None else format_rate(self.tax_rate),
+            "tax_amount": self.tax_amount,
+            "net_amount": self.net_amount,
+            "original_amount": None if self.original is None else str(self.original),
+            "original_currency": None if self.original is None else self.original.currency,
+            "amount_from_rate": self.amount_from_rate,
+        }
 
     @property
     def invoiced(self) -> bool:
@@ -184,6 +245,7 @@ class Expense:
             "time": self.time,
             "amount": str(self.amount),
             "currency": self.amount.currency,
+            **self.money_json(),
             "units": None if self.units is None else format_decimal(self.units),
             "unit_price": None if self.unit_price is None else format_decimal(self.unit_price),
             "category": self.category.to_json(),
@@ -193,29 +255,63 @@ class Expense:
             "billable": self.billable,
             "billing_status": self.billing_status.value,
             "invoice_ref": self.invoice_ref,
+            "rebill_amount": None if self.rebill_amount is None else str(self.rebill_amount),
             "approval_status": self.approval_status.value,
             "reimbursement_status": self.reimbursement_status.value,
             "notes": self.notes,
             "tags": list(self.tags),
+            "receipts": [r.to_json() for r in self.receipts],
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "deleted_at": self.deleted_at,
+            "account": self.account,
+            "recurring_id": self.recurring_id,
         }
 
 
-CSV_COLUMNS = (
+CSV_COLUMNS: tuple[str, ...] = (
     "id", "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
     "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "approval_status", "reimbursement_status", "notes", "tags",
-    "created_at", "updated_at", "deleted_at",
+    "invoice_ref", "rebill_amount", "approval_status", "reimbursement_status", "notes", "tags",
+    "created_at", "updated_at", "deleted_at", "account",
 )  # fmt: skip
-NUMERIC_COLUMNS = frozenset({"id", "amount", "units", "unit_price"})
+# Tax and foreign-amount columns (reference §10.6, §10.7), after every other column.
+MONEY_COLUMNS = (
+    "tax_rate", "tax_amount", "net_amount", "original_amount", "original_currency",
+    "amount_from_rate",
+)  # fmt: skip
+# Then recurring_id (reference §10.3) and the receipts count (§10.2), always the last.
+CSV_COLUMNS = (*CSV_COLUMNS, *MONEY_COLUMNS, "recurring_id", "receipts")
+NUMERIC_COLUMNS = frozenset(
+    {
+        "id",
+        "amount",
+        "units",
+        "unit_price",
+        "rebill_amount",
+        "receipts",
+        "recurring_id",
+        "tax_rate",
+        "tax_amount",
+        "net_amount",
+        "original_amount",  # reference §10.6, §10.7
+    }
+)
 # A text cell starting with one of these is a formula to a spreadsheet (reference §4).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _name(ref: Ref | None) -> str | None:
     return None if ref is None else ref.name
+
+
+def money_cells(e: Expense) -> tuple[Any, ...]:
+    """The `MONEY_COLUMNS` cells of one expense."""
+    money = e.money_json()
+    return (
+        money["tax_rate"], money["tax_amount"], money["net_amount"], money["original_amount"],
+        money["original_currency"], "true" if e.amount_from_rate else "false",
+    )  # fmt: skip
 
 
 def csv_row(e: Expense) -> tuple[Any, ...]:
@@ -227,6 +323,8 @@ def csv_row(e: Expense) -> tuple[Any, ...]:
         None if e.unit_price is None else format_decimal(e.unit_price),
         e.category.name, e.custom_category, _name(e.client), _name(e.project),
         "true" if e.billable else "false", e.billing_status.value, e.invoice_ref,
+        None if e.rebill_amount is None else str(e.rebill_amount),
         e.approval_status.value, e.reimbursement_status.value, e.notes, ";".join(e.tags),
-        e.created_at, e.updated_at, e.deleted_at,
+        e.created_at, e.updated_at, e.deleted_at, e.account,
+        *money_cells(e), e.recurring_id, len(e.receipts),
     )  # fmt: skip

@@ -111,3 +111,29 @@ def units_amount(units: Decimal, unit_price: Decimal, digits: int) -> int:
     if minor >= 10 ** (12 + digits):
         raise InvalidValue("units × unit price exceeds the largest amount (12 digits)")
     return minor
+
+
+MAX_MARKUP_BP = 100_000  # 1000 %, in hundredths of a percent
+
+
+def parse_markup(text: str) -> int:
+    """A client's rebill markup in percent (`"12.5"`): 0–1000 with at most 2 decimal
+    places, as hundredths of a percent (1250); signs, exponents and the like are rejected."""
+    value = plain_decimal(text.strip(" "))
+    if value is None:
+        raise InvalidValue(f"{text!r} is not a plain percentage from 0 to 1000 (like 12.5)")
+    if -value.as_tuple().exponent > 2:  # type: ignore[operator]
+        raise InvalidValue(f"{text!r} has more than 2 decimal places")
+    basis_points = int(value.scaleb(2))
+    if basis_points > MAX_MARKUP_BP:
+        raise InvalidValue("a markup is at most 1000 (percent)")
+    return basis_points
+
+
+def rebill_minor(amount_minor: int, markup_bp: int) -> int:
+    """`amount × (1 + markup/100)` in the amount's own minor units, rounded half-even to
+    them, i.e. to the currency's minor digits (reference §10.5). Integer-exact."""
+    quotient, remainder = divmod(amount_minor * (10_000 + markup_bp), 10_000)
+    if remainder * 2 > 10_000 or (remainder * 2 == 10_000 and quotient % 2 == 1):
+        quotient += 1
+    return quotient

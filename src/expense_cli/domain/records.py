@@ -19,12 +19,14 @@ from expense_cli.domain.models import (
     Expense,
     Money,
     Project,
+    Receipt,
     Ref,
     Reimbursement,
     UnitPrice,
     price_on,
 )
-from expense_cli.domain.money import format_minor
+from expense_cli.domain.money import currency_digits, format_minor
+from expense_cli.domain.taxes import format_rate
 from expense_cli.errors import NotFoundError
 from expense_cli.store.listing import TAG_SEPARATOR
 
@@ -56,11 +58,15 @@ def category(
         is_other=bool(row["is_other"]),
         unit_currency=row["unit_currency"],
         unit_prices=dated,
+        tax_rate=_decimal(row["tax_rate"]),
     )
 
 
 def client(row: ClientRow) -> Client:
-    return Client(row["id"], row["name"], row["currency"], bool(row["archived"]))
+    return Client(
+        row["id"], row["name"], row["currency"], bool(row["archived"]),
+        Decimal(row["markup_bp"]).scaleb(-2),
+    )  # fmt: skip
 
 
 def project(row: ProjectRow) -> Project:
@@ -103,6 +109,9 @@ def expense(row: ExpenseRow) -> Expense:
         billable=bool(row["billable"]),
         billing_status=BillingStatus(row["billing_status"]),
         invoice_ref=row["invoice_ref"],
+        rebill_amount=None
+        if row["rebill_minor"] is None
+        else Money(row["rebill_minor"], row["currency"], row["scale"]),
         approval_status=Approval(row["approval_status"]),
         reimbursement_status=Reimbursement(row["reimbursement_status"]),
         notes=row["notes"],
@@ -110,7 +119,40 @@ def expense(row: ExpenseRow) -> Expense:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
+        receipts=receipts(row["receipts"]),
+        account=row["account"],
+        recurring_id=row["recurring_id"],
+        **_money_fields(row),
     )
+
+
+def _money_fields(row: ExpenseRow) -> dict[str, Any]:
+    """Tax and foreign amount (reference §10.6, §10.7) as `Expense` keyword arguments."""
+    original = row["original_currency"]
+    return {
+        "tax_rate": _decimal(row["tax_rate"]),
+        "tax": None
+        if row["tax_minor"] is None
+        else Money(row["tax_minor"], row["currency"], row["scale"]),
+        "original": None
+        if original is None or row["original_minor"] is None
+        else Money(row["original_minor"], original, currency_digits(original)),
+        "amount_from_rate": bool(row["amount_from_rate"]),
+    }
+
+
+def receipts(joined: str | None) -> tuple[Receipt, ...]:
+    """The `receipts` column of the expense SELECT: a JSON array of
+    `[id, filename, sha256, size, media_type]`, `"[]"` (or NULL) for none."""
+    if not joined or joined == "[]":
+        return ()
+    import json
+
+    return tuple(Receipt(*item) for item in json.loads(joined))
+
+
+def receipt_count(joined: str | None) -> int:
+    return len(receipts(joined))
 
 
 def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
@@ -124,8 +166,9 @@ def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expe
 CSV_SOURCES = (
     "id", "uid", "date", "time", "description", "amount_minor", "scale", "currency", "units",
     "unit_price", "category_name", "custom_category", "client_name", "project_name",
-    "billable", "billing_status", "invoice_ref", "approval_status", "reimbursement_status",
-    "notes", "tags", "created_at", "updated_at", "deleted_at",
+    "billable", "billing_status", "invoice_ref", "rebill_minor", "approval_status",
+    "reimbursement_status",
+    "notes", "tags", "created_at", "updated_at", "deleted_at", "account",
 )  # fmt: skip
 
 
@@ -134,16 +177,46 @@ def csv_row_maker(names: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ..
     without building the record — the export's hot loop. Units and unit prices are stored
     canonical, so they print as stored."""
     pick = itemgetter(*(names.index(source) for source in CSV_SOURCES))
+    money = money_cells_maker(names)
+    recurring_at = names.index("recurring_id")  # reference §10.3
 
     def flat(row: tuple[Any, ...]) -> tuple[Any, ...]:
         (id_, uid, day, time, description, minor, scale, currency, units, unit_price, category,
-         label, client, project, billable, billing, ref, approval, reimbursement, notes, tags,
-         created, updated, deleted) = pick(row)  # fmt: skip
+         label, client, project, billable, billing, ref, rebill, approval, reimbursement, notes,
+         tags,
+         created, updated, deleted, account) = pick(row)  # fmt: skip
         return (
             id_, uid, day, time, description, format_minor(minor, scale), currency, units,
             unit_price, category, label, client, project, "true" if billable else "false",
-            billing, ref, approval, reimbursement, notes, ";".join(_sorted_tags(tags)),
-            created, updated, deleted,
+            billing, ref, None if rebill is None else format_minor(rebill, scale), approval,
+            reimbursement, notes, ";".join(_sorted_tags(tags)),
+            created, updated, deleted, account,
+            *money(row), row[recurring_at],
         )  # fmt: skip
 
-    return flat
+    at = names.index("receipts")  # the last column (reference §10.2): the count
+    return lambda row: (*flat(row), receipt_count(row[at]))
+
+
+MONEY_SOURCES = (
+    "tax_rate", "tax_minor", "amount_minor", "scale", "original_minor", "original_currency",
+    "amount_from_rate",
+)  # fmt: skip
+
+
+def money_cells_maker(names: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """`models.money_cells` from bare rows whose columns are `names`."""
+    pick = itemgetter(*(names.index(source) for source in MONEY_SOURCES))
+
+    def cells(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        rate, tax, minor, scale, original, currency, from_rate = pick(row)
+        return (
+            None if rate is None else format_rate(Decimal(rate)),
+            format_minor(tax or 0, scale), format_minor(minor - (tax or 0), scale),
+            None if original is None or currency is None
+            else format_minor(original, currency_digits(currency)),
+            currency if original is not None else None,
+            "true" if from_rate else "false",
+        )  # fmt: skip
+
+    return cells

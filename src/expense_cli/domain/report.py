@@ -38,7 +38,7 @@ def totals_by_currency(expenses: Iterable[Expense]) -> dict[str, tuple[int, str]
     }
 
 
-GROUP_FIELDS = ("category", "client", "project", "tag", "month", "year")
+GROUP_FIELDS = ("category", "client", "project", "tag", "month", "year", "ref", "quarter")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ReportRow:
 
 
 def _group_value(name: str, key: Any, names: dict[str, dict[int, str]], tag: str | None) -> Any:
-    if name in ("month", "year"):
+    if name in ("month", "year", "ref", "quarter"):
         return key
     if name == "tag":
         return tag

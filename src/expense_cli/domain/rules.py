@@ -13,7 +13,17 @@ from expense_cli.domain.money import parse_amount, parse_units, units_amount
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import InvoicedLockedError
 
-LOCKED_FIELDS = ("billable", "amount", "units", "client", "project")
+LOCKED_FIELDS = (
+    "billable",
+    "amount",
+    "units",
+    "client",
+    "project",
+    "tax_rate",
+    "tax_amount",
+    "original_amount",
+    "original_currency",
+)
 
 
 @dataclass(frozen=True)

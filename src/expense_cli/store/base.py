@@ -71,9 +71,12 @@ class StoreBase:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise unavailable(exc, self.path) from None
+        self._begin_change()
         try:
             yield
+            self._end_change()  # the change log, in this same transaction (store/history.py)
         except BaseException as exc:
+            self._discard_change()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if is_file_problem(exc):
@@ -85,6 +88,29 @@ class StoreBase:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise unavailable(exc, self.path) from None
+
+    # The change log's hooks (reference §10.8), overridden by store/history.py. Every store
+    # mutator of an expense, or of a row that dies with it, calls `_touch` before writing
+    # (`_insert`/`_update` do it for `expenses` and for rows with an `expense_id`), and
+    # `_created` after inserting an expense.
+    def _begin_change(self) -> None:
+        """A write transaction starts: a new, empty change."""
+
+    def _end_change(self) -> None:
+        """Before COMMIT: write the change, if any expense changed."""
+
+    def _discard_change(self) -> None:
+        """Rolled back: forget the change."""
+
+    def _touch(self, expense_id: int) -> None:
+        """About to change this expense (or a row that dies with it)."""
+
+    def _created(self, expense_id: int) -> None:
+        """This expense was just inserted."""
+
+    def _next_expense_id(self) -> int | None:
+        """An explicit id for the next new expense when the default would reuse one."""
+        return None
 
     def for_bulk_work(self) -> None:
         """A bigger page cache (64 MiB) for this connection: an import touches every index
@@ -142,6 +168,8 @@ class StoreBase:
 
     def _insert(self, table: str, allowed: frozenset[str], values: dict[str, Any]) -> int:
         _check_columns(allowed, values)
+        if table != "expenses" and isinstance(values.get("expense_id"), int):
+            self._touch(values["expense_id"])
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         cursor = self.conn.execute(
@@ -153,6 +181,8 @@ class StoreBase:
         self, table: str, allowed: frozenset[str], row_id: int, values: dict[str, Any]
     ) -> None:
         _check_columns(allowed, values)
+        if table == "expenses" and values:
+            self._touch(row_id)
         if values:
             assignments = ", ".join(f"{column} = ?" for column in values)
             self.conn.execute(

@@ -20,14 +20,14 @@ from expense_cli.store.schema import DEFAULT_CATEGORIES
 
 _CATEGORY_COLUMNS = frozenset(
     {"name", "name_key", "basis", "unit_name", "unit_price", "unit_currency",
-     "default_approval", "default_reimbursement", "archived"}
+     "default_approval", "default_reimbursement", "archived", "tax_rate"}
 )  # fmt: skip
 # Where `db check` looks for text breaking rule 17, and the id each problem is filed under.
 _TEXT_TABLES = (
     ("expenses", "id"), ("categories", "id"), ("clients", "id"), ("projects", "id"),
     ("expense_tags", "expense_id"),
 )  # fmt: skip
-_CLIENT_COLUMNS = frozenset({"name", "name_key", "currency", "archived"})
+_CLIENT_COLUMNS = frozenset({"name", "name_key", "currency", "archived", "markup_bp"})
 _PROJECT_COLUMNS = frozenset({"name", "name_key", "client_id", "archived"})
 _PROJECT_SELECT = """
     SELECT p.id, p.name, p.archived, p.client_id, c.name AS client_name,

@@ -11,6 +11,11 @@ from expense_cli.store import files, schema
 from expense_cli.store.base import unavailable
 from expense_cli.store.catalog import CatalogQueries
 from expense_cli.store.expenses import ExpenseQueries
+from expense_cli.store.history import HistoryQueries
+from expense_cli.store.invoices import InvoiceQueries
+from expense_cli.store.rates import RateQueries
+from expense_cli.store.receipts import ReceiptQueries
+from expense_cli.store.recurring import RecurringQueries
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -33,7 +38,8 @@ def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
-class Store(CatalogQueries, ExpenseQueries):
+class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, RecurringQueries,
+            InvoiceQueries, RateQueries):  # fmt: skip
     """One open book: the connection with its pragmas, at the latest schema version."""
 
     @classmethod
@@ -129,8 +135,10 @@ class Store(CatalogQueries, ExpenseQueries):
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            if "readonly" in str(exc):
-                return []  # a read-only book cannot run it: no problem found
+            if "readonly" in str(exc) or "locked" in str(exc) or "busy" in str(exc):
+                # A read-only book cannot run it, and writers may keep the lock past the
+                # timeout: the read-only count of indexed rows stands in (§10.1 item 20).
+                return self._search_count_problems()
             raise unavailable(exc, self.path) from None
         try:
             self.conn.execute(
@@ -145,6 +153,15 @@ class Store(CatalogQueries, ExpenseQueries):
         finally:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+        return []
+
+    def _search_count_problems(self) -> list[str]:
+        """Every expense has exactly one indexed document: a read in one snapshot."""
+        with self.read():
+            indexed = self.conn.execute("SELECT count(*) FROM expense_search_docsize").fetchone()
+            stored = self.conn.execute("SELECT count(*) FROM expenses").fetchone()
+        if indexed[0] != stored[0]:
+            return [f"{indexed[0]} indexed documents for {stored[0]} expenses"]
         return []
 
     def backup_to(self, dest: Path, progress: Callable[[int, int], None] | None = None) -> None:

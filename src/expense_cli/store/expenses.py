@@ -14,6 +14,7 @@ from expense_cli.store.listing import (
     SMALL_SET,
     SORT_COLUMNS,
     SUM_SPLIT,
+    WITH_RECEIPTS,
     ExpenseQuery,
     Plan,
     build_report,
@@ -37,8 +38,11 @@ EXPENSE_COLUMNS = frozenset(
     {"uid", "description", "date", "time", "amount_minor", "currency", "scale", "units",
      "unit_price", "category_id", "custom_category", "client_id", "project_id", "billable",
      "billing_status", "invoice_ref", "approval_status", "reimbursement_status", "notes",
-     "created_at", "updated_at", "deleted_at"}
+     "created_at", "updated_at", "deleted_at", "tax_rate", "tax_minor", "original_minor",
+     "original_currency", "amount_from_rate", "rebill_minor", "invoiced_at", "account",
+     "recurring_id"}
 )  # fmt: skip
+_ID_CHUNK = 500  # ids bound per statement when reading many expenses by id
 _SEARCH_INSERT_TRIGGER = "expense_search_insert"  # keeps the search index in step on insert
 
 
@@ -51,11 +55,15 @@ class ExpenseQueries(StoreBase):
         return self._one(ExpenseRow, sql, params)
 
     def expenses_by_id(self, ids: Sequence[int]) -> dict[int, ExpenseRow]:
-        ids = [i for i in ids if fits(i)]
-        if not ids:
-            return {}
-        sql, params = build_select(ExpenseQuery(ids=tuple(ids), include_deleted=True))
-        return {row["id"]: row for row in self._all(ExpenseRow, sql, params)}
+        """Rows by id, in chunks: ids read from stdin (`edit -`) may be more than SQLite
+        takes as bound parameters in one statement."""
+        ids = list(dict.fromkeys(i for i in ids if fits(i)))
+        found: dict[int, ExpenseRow] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = tuple(ids[start : start + _ID_CHUNK])
+            sql, params = build_select(ExpenseQuery(ids=chunk, include_deleted=True))
+            found.update((row["id"], row) for row in self._all(ExpenseRow, sql, params))
+        return found
 
     def expense_id_for_uid(self, uid: str) -> int | None:
         row = self.conn.execute("SELECT id FROM expenses WHERE uid = ?", [uid]).fetchone()
@@ -96,6 +104,8 @@ class ExpenseQueries(StoreBase):
                 self._bounded(f"SELECT 1 FROM expense_tags WHERE tag_key IN ({marks})", q.tag_keys),
                 Plan("set", source="tags"),
             ))  # fmt: skip
+        if q.has_receipt:
+            sizes.append((self._bounded(WITH_RECEIPTS, ()), Plan("set", source="receipts")))
         if q.search is not None and len(q.search) >= 3:
             sizes.append((
                 self._bounded(
@@ -151,19 +161,24 @@ class ExpenseQueries(StoreBase):
         params = [v for v in (low, high) if v is not None]
         return self._live_size(" AND ".join(clauses), params)
 
-    def report_rows(self, query: ExpenseQuery, by: tuple[str, ...]) -> list[ReportRow]:
+    def report_rows(
+        self, query: ExpenseQuery, by: tuple[str, ...], *, tax: bool = False, dated: bool = False
+    ) -> list[ReportRow]:
         """Group sums, exact however large: the one-sum query first (the fast, usual case),
-        the split one only when a sum has left 64 bits."""
-        sql, params = build_report(query, by)
+        the split one only when a sum has left 64 bits. `tax` adds the summed tax, `dated`
+        splits each group by date (for conversion at each date's rate)."""
+        sql, params = build_report(query, by, tax=tax, dated=dated)
         try:
             return self._all(ReportRow, sql, params)
         except sqlite3.OperationalError as exc:
             if "integer overflow" not in str(exc):
                 raise
-        sql, params = build_report(query, by, wide=True)
+        sql, params = build_report(query, by, wide=True, tax=tax, dated=dated)
         rows: list[dict[str, Any]] = self._all(dict, sql, params)  # total_hi and total_lo
         for row in rows:
             row["total"] = row.pop("total_hi") * SUM_SPLIT + row.pop("total_lo")
+            if tax:
+                row["tax"] = row.pop("tax_hi") * SUM_SPLIT + row.pop("tax_lo")
         return cast("list[ReportRow]", rows)
 
     def count_expenses(self, query: ExpenseQuery) -> int:
@@ -220,7 +235,11 @@ class ExpenseQueries(StoreBase):
         )
 
     def insert_expense(self, values: dict[str, Any], tags: Iterable[str] = ()) -> int:
-        expense_id = self._insert("expenses", EXPENSE_COLUMNS, values)
+        explicit = self._next_expense_id()  # ids are never reused (reference §10.8)
+        if explicit is not None:
+            values = {"id": explicit, **values}
+        expense_id = self._insert("expenses", EXPENSE_COLUMNS | {"id"}, values)
+        self._created(expense_id)
         self._add_tags(expense_id, tags)
         return expense_id
 
@@ -228,6 +247,7 @@ class ExpenseQueries(StoreBase):
         self._update("expenses", EXPENSE_COLUMNS, expense_id, values)
 
     def replace_tags(self, expense_id: int, tags: Iterable[str]) -> None:
+        self._touch(expense_id)
         self.conn.execute("DELETE FROM expense_tags WHERE expense_id = ?", [expense_id])
         self._add_tags(expense_id, tags)
 

@@ -39,8 +39,13 @@ SELECT e.id, e.uid, e.description, e.date, e.time, e.amount_minor, e.currency, e
        e.client_id, cl.name AS client_name, e.project_id, p.name AS project_name,
        e.billable, e.billing_status, e.invoice_ref, e.approval_status,
        e.reimbursement_status, e.notes, e.created_at, e.updated_at, e.deleted_at,
+       e.account, e.rebill_minor, e.recurring_id,
+       e.tax_rate, e.tax_minor, e.original_minor, e.original_currency, e.amount_from_rate,
        (SELECT group_concat(t.tag, char({ord(TAG_SEPARATOR)})) FROM expense_tags t
-        WHERE t.expense_id = e.id) AS tags, e.{{sort}} AS sort_value
+        WHERE t.expense_id = e.id) AS tags, e.{{sort}} AS sort_value,
+       (SELECT json_group_array(json_array(r.id, r.filename, r.sha256, b.size, r.media_type))
+        FROM receipts r JOIN blobs b ON b.sha256 = r.sha256
+        WHERE r.expense_id = e.id) AS receipts
 FROM expenses e
 JOIN categories cat ON cat.id = e.category_id
 LEFT JOIN clients cl ON cl.id = e.client_id
@@ -79,6 +84,7 @@ class ExpenseQuery:
     all_tags: bool = False
     currency: str | None = None
     invoice_ref: str | None = None
+    has_receipt: bool | None = None  # --receipt / --no-receipt (reference §10.2)
     sort: str = "created"
     descending: bool = True
     limit: int | None = None
@@ -182,6 +188,7 @@ def _filters(q: ExpenseQuery, w: _Where) -> None:
             w.add(f"{w.col(column)} <= ?", high)
     _search(q, w)
     _tags(q, w)
+    _receipts(q, w)
 
 
 def _search(q: ExpenseQuery, w: _Where) -> None:
@@ -228,6 +235,21 @@ def _tags(q: ExpenseQuery, w: _Where) -> None:
             f"AND t.tag_key IN ({marks}))",
             *q.tag_keys,
         )
+
+
+# Expenses with at least one receipt: few in most books, so `--receipt` may start from them.
+WITH_RECEIPTS = "SELECT expense_id FROM receipts"
+
+
+def _receipts(q: ExpenseQuery, w: _Where) -> None:
+    """`--receipt`/`--no-receipt`: one probe of the receipts_by_expense index per row."""
+    if q.has_receipt is None:
+        return
+    if q.has_receipt and w.plan.source == "receipts":
+        w.add(f"e.id IN ({WITH_RECEIPTS})")
+        return
+    exists = "EXISTS (SELECT 1 FROM receipts r WHERE r.expense_id = e.id)"
+    w.add(exists if q.has_receipt else f"NOT {exists}")
 
 
 def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[Any]]:
@@ -299,7 +321,10 @@ GROUPS = {
     "project": "e.project_id",
     "month": "substr(e.date, 1, 7)",
     "year": "substr(e.date, 1, 4)",
+    # reference §10.6: 2026-Q1 … 2026-Q4, chronological as text
+    "quarter": "substr(e.date, 1, 4) || '-Q' || ((CAST(substr(e.date, 6, 2) AS INTEGER) + 2) / 3)",
     "tag": "t.tag_key",
+    "ref": "e.invoice_ref",  # reference §10.5; not invoiced under a ref: null
 }
 
 
@@ -309,7 +334,12 @@ SUM_SPLIT = 10**9
 
 
 def build_report(
-    q: ExpenseQuery, by: tuple[str, ...], *, wide: bool = False
+    q: ExpenseQuery,
+    by: tuple[str, ...],
+    *,
+    wide: bool = False,
+    tax: bool = False,
+    dated: bool = False,
 ) -> tuple[str, list[Any]]:
     """Counts and integer sums per group, currency and minor digits; the filters are the
     list filters, with the date range free to use the covering `live_report` index.
@@ -326,7 +356,21 @@ def build_report(
         if wide
         else "sum(e.amount_minor) AS total"
     )
-    columns = ", ".join([*keys, "e.currency", "e.scale", "count(*) AS n", total])
-    groups = ", ".join([*(f"g{i}" for i in range(len(by))), "e.currency", "e.scale"])
+    # reference §10.6, §10.7: the tax beside the total; per date, for conversion
+    extra = [_tax_sum(wide)] if tax else []
+    extra += ["e.date AS day"] if dated else []
+    columns = ", ".join([*keys, "e.currency", "e.scale", "count(*) AS n", total, *extra])
+    by_date = ["e.date"] if dated else []
+    groups = ", ".join([*(f"g{i}" for i in range(len(by))), "e.currency", "e.scale", *by_date])
     sql = f"SELECT {columns}{tag_name}\nFROM expenses e{join}{where}\nGROUP BY {groups}"
     return sql, w.params
+
+
+def _tax_sum(wide: bool) -> str:
+    """The summed tax of a report group (untaxed expenses count 0)."""
+    if wide:
+        return (
+            f"sum(coalesce(e.tax_minor, 0) / {SUM_SPLIT}) AS tax_hi, "
+            f"sum(coalesce(e.tax_minor, 0) % {SUM_SPLIT}) AS tax_lo"
+        )
+    return "sum(coalesce(e.tax_minor, 0)) AS tax"

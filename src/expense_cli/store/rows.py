@@ -29,6 +29,7 @@ class CategoryRow(TypedDict):
     archived: int
     is_other: int
     unit_currency: str | None
+    tax_rate: str | None
 
 
 class UnitPriceRow(TypedDict):
@@ -50,6 +51,7 @@ class ClientRow(TypedDict):
     name_key: str
     currency: str
     archived: int
+    markup_bp: int  # the rebill markup in hundredths of a percent
 
 
 class ProjectRow(TypedDict):
@@ -94,7 +96,16 @@ class ExpenseRow(TypedDict):
     created_at: str
     updated_at: str
     deleted_at: str | None
+    account: str
+    recurring_id: int | None
+    rebill_minor: int | None
+    tax_rate: str | None
+    tax_minor: int | None
+    original_minor: int | None
+    original_currency: str | None
+    amount_from_rate: int
     tags: str | None
+    receipts: str | None  # JSON [[id, filename, sha256, size, media_type], ...] or "[]"
     sort_value: Any
 
 
@@ -109,6 +120,8 @@ class ReportRow(TypedDict):
     scale: int
     n: int
     total: int
+    tax: NotRequired[int]  # with `tax` (reference §10.6)
+    day: NotRequired[str]  # with `dated`: the expenses' date (§10.7 conversion)
 
 
 class LinkProblemRow(TypedDict):
@@ -132,6 +145,21 @@ class BillableRow(TypedDict):
     client_id: int | None
 
 
+class InvoiceRow(TypedDict):
+    """One invoice ref's live expenses: their client, currency, count and sums (minor
+    units at `scale`; `rebill_total` is None only when no line has a rebill amount)."""
+
+    ref: str
+    client_id: int | None
+    client_name: str | None
+    currency: str
+    scale: int
+    n: int
+    total: int
+    rebill_total: int | None
+    invoiced_at: str | None
+
+
 class RefHolderRow(TypedDict):
     client_id: int | None
     client_name: str | None
@@ -143,3 +171,87 @@ class IdempotencyKeyRow(TypedDict):
     fingerprint: str
     expense_id: int
     created_at: str
+
+
+class BlobRow(TypedDict):
+    sha256: str
+    size: int
+
+
+class ReceiptRow(TypedDict):
+    """A receipt link with its blob's size and its expense's `deleted_at`."""
+
+    id: int
+    expense_id: int
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
+    deleted_at: str | None
+
+
+class ImportRuleRow(TypedDict):
+    """One rule of `rules list` with its linked names (reference §10.4)."""
+
+    id: int
+    position: int
+    pattern: str
+    category_id: int | None
+    category_name: str | None
+    custom_category: str | None
+    client_id: int | None
+    client_name: str | None
+    project_id: int | None
+    project_name: str | None
+    billable: int | None
+    tags: str | None  # a JSON list
+
+
+class ImportProfileRow(TypedDict):
+    id: int
+    name: str
+    options: str  # JSON object of the reading options
+
+
+class ScheduleRow(TypedDict):
+    """`SELECT * FROM recurring`: a recurring schedule (reference §10.3)."""
+
+    id: int
+    source_id: int | None
+    template: str
+    every: str
+    interval: int
+    start: str
+    month_day: int
+    until: str | None
+    paused: int
+    skip_before: str | None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+class RateRow(TypedDict):
+    """One exchange rate: 1 `base` = `rate` `quote` on `date` (reference §10.7)."""
+
+    date: str
+    base: str
+    quote: str
+    rate: str
+
+
+class ChangeRow(TypedDict):
+    """One entry of the change log (reference §10.8)."""
+
+    id: int
+    at: str
+    command: str
+    summary: str
+    undoes: int | None
+
+
+class HistoryRow(ChangeRow):
+    """A change of one expense with its states as stored (JSON; None: absent)."""
+
+    before: str | None
+    after: str | None

@@ -225,7 +225,229 @@ def _m004_invoice_ref_index(db: Database) -> None:
         db.execute(statement)
 
 
-STEPS = (_m001_initial, _m002_list_indexes, _m003_unit_prices, _m004_invoice_ref_index)
+# Reference §10.9: each expense's payment account, credited by ledger and beancount
+# exports; existing expenses were paid from the account every export credited until now.
+DEFAULT_ACCOUNT = "Assets:Cash"
+M005_ACCOUNTS = (
+    f"ALTER TABLE expenses ADD COLUMN account TEXT NOT NULL DEFAULT '{DEFAULT_ACCOUNT}'",
+)
+
+
+def _m005_payment_accounts(db: Database) -> None:
+    for statement in M005_ACCOUNTS:
+        db.execute(statement)
+
+
+# Reference §10.5: a client's rebill markup in hundredths of a percent (12.5 % → 1250);
+# each expense's rebill amount (minor units, set when it is invoiced, cleared by
+# `uninvoice`) and when it was invoiced. Expenses invoiced before had no markup: their
+# rebill amount is their amount, and their last update is the best invoicing time known.
+M_INVOICING = (
+    "ALTER TABLE clients ADD COLUMN markup_bp INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (markup_bp BETWEEN 0 AND 100000)",
+    "ALTER TABLE expenses ADD COLUMN rebill_minor INTEGER CHECK (rebill_minor >= 0)",
+    "ALTER TABLE expenses ADD COLUMN invoiced_at TEXT",
+    """UPDATE expenses SET rebill_minor = amount_minor, invoiced_at = updated_at
+        WHERE billing_status = 'invoiced'""",
+)
+
+
+def _m_invoicing(db: Database) -> None:
+    for statement in M_INVOICING:
+        db.execute(statement)
+
+
+# Reference §10.6/§10.7: an expense's tax (rate as typed, exact decimal text, or null for
+# a fixed amount; tax in minor units, null when untaxed), what was paid in another
+# currency (minor units of `original_currency`), and whether the amount was derived from
+# the book's rates; a category's default tax rate; dated exchange rates (1 base = rate
+# quote) found by (base, quote, date).
+M_TAX_CURRENCIES = (
+    "ALTER TABLE expenses ADD COLUMN tax_rate TEXT",
+    "ALTER TABLE expenses ADD COLUMN tax_minor INTEGER CHECK (tax_minor >= 0)",
+    "ALTER TABLE expenses ADD COLUMN original_minor INTEGER CHECK (original_minor >= 0)",
+    "ALTER TABLE expenses ADD COLUMN original_currency TEXT",
+    "ALTER TABLE expenses ADD COLUMN amount_from_rate INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (amount_from_rate IN (0, 1))",
+    "ALTER TABLE categories ADD COLUMN tax_rate TEXT",
+    """CREATE TABLE rates (
+        id INTEGER PRIMARY KEY,
+        base TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        date TEXT NOT NULL,
+        rate TEXT NOT NULL,
+        UNIQUE (base, quote, date)
+    ) STRICT""",
+)
+
+
+def _m_tax_currencies(db: Database) -> None:
+    for statement in M_TAX_CURRENCIES:
+        db.execute(statement)
+
+
+# Receipts (reference §10.2): bytes stored once per SHA-256 (`blobs`, `data` last so reading
+# `size` never touches its overflow pages), linked to expenses by `receipts`. Both indexes
+# keep a book without receipts as fast as before: one probe of an empty index per row.
+M_RECEIPTS = (
+    """CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        data BLOB NOT NULL
+    ) STRICT""",
+    """CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY,
+        expense_id INTEGER NOT NULL REFERENCES expenses(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+        filename TEXT NOT NULL,
+        media_type TEXT NOT NULL
+    ) STRICT""",
+    "CREATE INDEX receipts_by_expense ON receipts(expense_id)",
+    "CREATE INDEX receipts_by_blob ON receipts(sha256)",
+)
+
+
+def _m_receipts(db: Database) -> None:
+    for statement in M_RECEIPTS:
+        db.execute(statement)
+
+
+# Bank statements (reference §10.4): rules that fill what an imported row or `add` leaves
+# empty, tried by `position` (1-based, kept contiguous); saved import profiles (the
+# reading options as JSON); and the duplicate check's index: live expenses by amount,
+# currency and date (amount first, so date-range listings never pick it), whose few
+# candidates' descriptions are compared in Python.
+M_BANK_IMPORT = (
+    """CREATE TABLE import_rules (
+        id INTEGER PRIMARY KEY,
+        position INTEGER NOT NULL,
+        pattern TEXT NOT NULL,
+        category_id INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+        custom_category TEXT,
+        client_id INTEGER REFERENCES clients(id) ON DELETE SET NULL,
+        project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+        billable INTEGER CHECK (billable IN (0, 1)),
+        tags TEXT
+    ) STRICT""",
+    """CREATE TABLE import_profiles (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL UNIQUE,
+        options TEXT NOT NULL
+    ) STRICT""",
+    f"CREATE INDEX live_duplicates ON expenses(amount_minor, currency, date) {_LIVE}",
+)
+
+
+def _m_bank_import(db: Database) -> None:
+    for statement in M_BANK_IMPORT:
+        db.execute(statement)
+
+
+# Recurring expenses (reference §10.3): a schedule holds its template (the clonable input
+# as JSON, so fields added later can join) and its rule; `month_day` is the day a monthly
+# or yearly schedule keeps; `skip_before` is the resume day. One row per occurrence, keyed
+# by (schedule, scheduled date) with a UNIQUE constraint: the key stays when its expense is
+# deleted, so nothing is created twice, by racing runs or after a delete.
+M_RECURRING = (
+    """CREATE TABLE recurring (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER,
+        template TEXT NOT NULL,
+        every TEXT NOT NULL CHECK (every IN ('day', 'week', 'month', 'year')),
+        interval INTEGER NOT NULL CHECK (interval BETWEEN 1 AND 1000),
+        start TEXT NOT NULL,
+        month_day INTEGER NOT NULL CHECK (month_day BETWEEN 1 AND 31),
+        until TEXT,
+        paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+        skip_before TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deleted_at TEXT
+    ) STRICT""",
+    """CREATE TABLE recurring_occurrences (
+        id INTEGER PRIMARY KEY,
+        recurring_id INTEGER NOT NULL REFERENCES recurring(id),
+        scheduled TEXT NOT NULL,
+        expense_id INTEGER REFERENCES expenses(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (recurring_id, scheduled)
+    ) STRICT""",
+    "ALTER TABLE expenses ADD COLUMN recurring_id INTEGER REFERENCES recurring(id)",
+)
+
+
+def _m_recurring(db: Database) -> None:
+    for statement in M_RECURRING:
+        db.execute(statement)
+
+
+# History and undo (reference §10.8): one `changes` row per command that changed expenses;
+# each touched expense's state before and after as JSON (`change_expenses`, found by
+# expense id); expenses a change created as id ranges (`change_created`: an import of a
+# million rows is one row here, its `after` is the expense as imported). Idempotency keys
+# lose their foreign key so an undone creation keeps its key (§10.10 item 11): the table is
+# small (24 hours of keys), rebuilt here.
+M_HISTORY = (
+    """CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        undoes INTEGER REFERENCES changes(id),
+        undone_by INTEGER REFERENCES changes(id)
+    ) STRICT""",
+    "CREATE INDEX changes_undoable ON changes(id) WHERE undoes IS NULL AND undone_by IS NULL",
+    "CREATE INDEX changes_by_at ON changes(at)",
+    """CREATE TABLE change_expenses (
+        id INTEGER PRIMARY KEY,
+        change_id INTEGER NOT NULL REFERENCES changes(id),
+        expense_id INTEGER NOT NULL,
+        before TEXT,
+        after TEXT
+    ) STRICT""",
+    "CREATE INDEX change_expenses_by_expense ON change_expenses(expense_id, change_id)",
+    "CREATE INDEX change_expenses_by_change ON change_expenses(change_id)",
+    """CREATE TABLE change_created (
+        id INTEGER PRIMARY KEY,
+        change_id INTEGER NOT NULL REFERENCES changes(id),
+        first_id INTEGER NOT NULL,
+        last_id INTEGER NOT NULL,
+        CHECK (first_id <= last_id)
+    ) STRICT""",
+    "CREATE INDEX change_created_by_first ON change_created(first_id)",
+    "CREATE INDEX change_created_by_change ON change_created(change_id)",
+    """CREATE TABLE idempotency_keys_kept (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        expense_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT""",
+    """INSERT INTO idempotency_keys_kept (key, fingerprint, expense_id, created_at)
+        SELECT key, fingerprint, expense_id, created_at FROM idempotency_keys""",
+    "DROP TABLE idempotency_keys",
+    "ALTER TABLE idempotency_keys_kept RENAME TO idempotency_keys",
+)
+
+
+def _m_history(db: Database) -> None:
+    for statement in M_HISTORY:
+        db.execute(statement)
+
+
+STEPS = (
+    _m001_initial,
+    _m002_list_indexes,
+    _m003_unit_prices,
+    _m004_invoice_ref_index,
+    _m005_payment_accounts,
+    _m_invoicing,
+    _m_tax_currencies,
+    _m_receipts,
+    _m_bank_import,
+    _m_recurring,
+    _m_history,
+)
 LATEST = len(STEPS)
 
 
