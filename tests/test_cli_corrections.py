@@ -495,3 +495,71 @@ def test_a_stored_currency_of_the_wrong_shape_stops_reads(cli: Cli, book: Path) 
         result = cli(command, "--json")
         assert result.exit_code == 6
         assert "default_currency" in result.error["message"]
+
+
+@pytest.mark.skipif(EXPENSE is None or not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_changes_whose_output_fails_write_nothing(book: Path, tmp_path: Path) -> None:
+    assert run_installed(book, "add", "seed", "1", "-c", "Travel").returncode == 0
+    source = tmp_path / "rows.csv"
+    source.write_text("date,description,amount,category\n2025-01-01,Imported,1,Travel\n")
+    assert EXPENSE is not None
+    for args in (["config", "default_currency", "EUR"], ["import", str(source)]):
+        shell = f"{EXPENSE} {' '.join(args)} >/dev/full"
+        done = subprocess.run(["bash", "-c", shell], env=installed_env(book), capture_output=True,
+                              text=True, check=False, timeout=60)  # fmt: skip
+        assert done.returncode == 6, (args, done.stderr)
+    assert run_installed(book, "config", "default_currency").stdout == "USD\n"
+    listed = json.loads(run_installed(book, "list", "--json").stdout)["data"]
+    assert [e["description"] for e in listed] == ["seed"]
+
+
+@pytest.mark.parametrize("suffix", ["missing/", "file/", "."])
+@pytest.mark.parametrize("command", [["export", "-o"], ["db", "backup"]])
+def test_an_output_path_naming_a_folder_is_a_usage_error(
+    cli: Cli, tmp_path: Path, suffix: str, command: list[str]
+) -> None:
+    ok(cli, "add", "x", "1.00", "-c", "Travel")
+    (tmp_path / "file").write_text("keep")
+    target = f"{tmp_path}/{suffix}" if suffix != "." else "."
+
+    result = cli(*command, target)
+
+    assert result.exit_code == 2, result.stderr
+    assert (tmp_path / "file").read_text() == "keep"
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("suffix", ["ndjson", "json", "csv"])
+def test_a_zero_byte_import_names_the_header(cli: Cli, tmp_path: Path, suffix: str) -> None:
+    empty = tmp_path / f"empty.{suffix}"
+    empty.write_bytes(b"")
+
+    result = cli("import", str(empty), "--json")
+
+    assert result.exit_code == 4
+    assert "header" in result.error["fields"]
+
+
+def test_printing_tags_of_a_missing_book_creates_nothing(cli: Cli, book: Path) -> None:
+    assert cli("tag", "1").exit_code == 3
+    assert not book.exists()
+
+
+def test_config_quiet_prints_nothing(cli: Cli) -> None:
+    result = cli("config", "date_order", "dmy", "-q")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert cli("config", "date_order").stdout == "dmy\n"
+
+
+def test_receipt_remove_reads_ids_from_stdin(cli: Cli, tmp_path: Path) -> None:
+    expense = ok(cli, "add", "x", "1.00", "-c", "Travel")["id"]
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 receipt")
+    receipt = ok(cli, "receipt", "add", str(expense), str(scan))["receipts"][0]["id"]
+
+    result = cli("receipt", "remove", "-", "-q", input=f"{receipt}\n")
+
+    assert result.exit_code == 0, result.stderr
+    assert ok(cli, "show", str(expense))["receipts"] == []

@@ -9,7 +9,7 @@ from expense_cli.cli.context import db_path, open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import FormatOpt, JsonOpt
+from expense_cli.cli.options import FormatOpt, JsonOpt, output_file
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
     from expense_cli.cli import render
@@ -48,6 +48,9 @@ def config(
         str | None, typer.Argument(help="default_currency, date_order or default_account.")
     ] = None,
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on a change.")
+    ] = False,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
@@ -63,20 +66,23 @@ def config(
     if key is not None:
         use.check_key(key)
     store = open_store(ctx, create=value is not None)  # showing settings creates nothing
-    settings = (
-        use.set_setting(store, key, value)
-        if key is not None and value is not None
-        else use.load_settings(store)
-    )
-    data = settings.as_dict()
-    if key is not None and value is None:
-        data = {key: data[key]}
-    if chosen(fmt, as_json) == "json":
-        render.write_json(render.envelope(data))
-    elif key is not None and value is None:
-        print(data[key])
-    else:
-        render.record_table(list(data.items()))
+    with use.transaction(store), render.delivered():  # printed before a change commits
+        settings = (
+            use.set_setting(store, key, value)
+            if key is not None and value is not None
+            else use.load_settings(store)
+        )
+        data = settings.as_dict()
+        if key is not None and value is None:
+            data = {key: data[key]}
+        if quiet and value is not None:
+            return
+        if chosen(fmt, as_json) == "json":
+            render.write_json(render.envelope(data))
+        elif key is not None and value is None:
+            print(data[key])
+        else:
+            render.record_table(list(data.items()))
 
 
 @db.command("path")
@@ -110,7 +116,7 @@ def check(
 @db.command("backup")
 def backup(
     ctx: typer.Context,
-    dest: Annotated[Path, typer.Argument(help="Backup file to write.", show_default=False)],
+    dest: Annotated[str, typer.Argument(help="Backup file to write.", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     fmt: FormatOpt = RecordFormat.TABLE,
@@ -122,7 +128,9 @@ def backup(
     """
     store = open_store(ctx.find_root())
     with render.progress_pages("Backing up") as progress:
-        written = maintenance.backup(store, dest.expanduser(), force=force, progress=progress)
+        written = maintenance.backup(
+            store, output_file(dest, "DEST"), force=force, progress=progress
+        )
     if quiet:
         return
     if chosen(fmt, as_json) == "json":
@@ -178,11 +186,12 @@ def demo(
         render.stderr_line(f"demo book: {db_file} (recreated each time; your book is untouched)")
     root.obj = AppState(db=db_file, debug=debug)
     store = open_store(ctx.find_root())
-    with render.progress("Filling the demo book", 12) as advance:
-        added = demo_book.fill(store, date.today(), advance)
-    render.status_line(f"demo: added {added} expenses to {db_path(ctx.find_root())}")
-    page = listing.list_page(store, listing.Filters(), listing.Paging(limit=15))
-    render.expense_table(page.expenses)
-    rows = reports.report(store, listing.Filters(), ["category"])
-    totals = reports.grand_totals(store, listing.Filters())
-    render.report_table(rows, ["category"], totals, chart=True)
+    with use.transaction(store), render.delivered():  # shown before the book is filled
+        with render.progress("Filling the demo book", 12) as advance:
+            added = demo_book.fill(store, date.today(), advance)
+        render.status_line(f"demo: added {added} expenses to {db_path(ctx.find_root())}")
+        page = listing.list_page(store, listing.Filters(), listing.Paging(limit=15))
+        render.expense_table(page.expenses)
+        rows = reports.report(store, listing.Filters(), ["category"])
+        totals = reports.grand_totals(store, listing.Filters())
+        render.report_table(rows, ["category"], totals, chart=True)

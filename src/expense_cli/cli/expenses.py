@@ -307,8 +307,9 @@ def tag(
         _tag_many(ctx, id_args.from_stdin(), tags, clear, add, remove, quiet, fmt, as_json)
         return
     expense_id = id_args.parse([target]).ids[0]
-    store = open_store(ctx)
-    if not (tags or clear or add or remove):
+    changing = bool(tags or clear or add or remove)
+    store = open_store(ctx, create=changing)  # printing the tags creates no book
+    if not changing:
         record = reading.get_expense(store, expense_id)
         if chosen(fmt, as_json) == "json":
             render.write_json(render.envelope({"id": record.id, "tags": list(record.tags)}))

@@ -11,6 +11,7 @@ import typer
 from expense_cli.cli.context import open_store
 from expense_cli.cli.lazy import lazy
 from expense_cli.cli.listing import with_filters
+from expense_cli.cli.options import output_file
 
 if TYPE_CHECKING:
     from expense_cli.cli import render
@@ -76,7 +77,7 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="Export format.", case_sensitive=False)
     ] = ExportFormat.CSV,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--output", "-o", help="File to write (atomically); - or none: stdout."),
     ] = None,
     account: Annotated[
@@ -117,11 +118,11 @@ def export(
     store = open_store(ctx, create=False)
     if receipts_dir is not None:  # refused before anything is written
         packs.check_pack_folder(receipts_dir.expanduser(), force=force)
-    if output is None or str(output) == "-":
+    if output is None or output == "-":
         _write(_source(store, filters, fmt), fmt, sys.stdout, account, taxed_to)
         _pack(store, filters, receipts_dir)
         return
-    with journals.export_file(store, output.expanduser()) as out:
+    with journals.export_file(store, output_file(output, "--output")) as out:
         expenses = _source(store, filters, fmt)
         if not sys.stderr.isatty():  # no bar: no per-row callback either
             count = _write(expenses, fmt, out, account, taxed_to)

@@ -1,6 +1,7 @@
 """`import`: expenses into the book from csv, json or ndjson, all or nothing."""
 
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
@@ -13,9 +14,10 @@ from expense_cli.cli.options import JsonOpt, complete_names
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
     from expense_cli.cli import render
-    from expense_cli.domain import importer, profiles, statements
+    from expense_cli.domain import book, importer, profiles, statements
 else:
     render = lazy("expense_cli.cli.render")
+    book = lazy("expense_cli.domain.book")
     importer = lazy("expense_cli.domain.importer")
     statements = lazy("expense_cli.domain.statements")
     profiles = lazy("expense_cli.domain.profiles")
@@ -188,24 +190,28 @@ def import_file(
     base = profiles.get_profile(store, profile).options if profile else statements.ReadOptions()
     options = profiles.merged(base, given)
     stream = _open(file, options.encoding or "utf-8-sig")
-    with stream, render.progress("Importing") as advance:
-        rows = (
-            statements.read_statement(stream, options)
-            if kind is ImportFormat.CSV
-            else importer.READERS[kind.value](stream)
-        )
-        result = importer.import_rows(
-            store, statements.with_account(rows, options.account), create_missing=create_missing,
-            dry_run=dry_run, progress=advance, typed=kind is not ImportFormat.CSV,
-            date_format=options.date_format, default_category=options.default_category,
-            allow_duplicates=allow_duplicates,
-        )  # fmt: skip
-    if quiet:
-        return
-    if as_json:
-        render.write_json(render.envelope(result.to_json()))
-    else:
-        print(_summary(result, allow_duplicates))
+    # A real import prints its summary before the commit (reference §10.1 item 18); a dry
+    # run rolls itself back, so it must not sit inside a transaction that would commit.
+    writing = nullcontext() if dry_run else book.transaction(store)
+    with writing, render.delivered():
+        with stream, render.progress("Importing") as advance:
+            rows = (
+                statements.read_statement(stream, options)
+                if kind is ImportFormat.CSV
+                else importer.READERS[kind.value](stream)
+            )
+            result = importer.import_rows(
+                store, statements.with_account(rows, options.account),
+                create_missing=create_missing, dry_run=dry_run, progress=advance,
+                typed=kind is not ImportFormat.CSV, date_format=options.date_format,
+                default_category=options.default_category, allow_duplicates=allow_duplicates,
+            )  # fmt: skip
+        if quiet:
+            return
+        if as_json:
+            render.write_json(render.envelope(result.to_json()))
+        else:
+            print(_summary(result, allow_duplicates))
 
 
 def _summary(result: "importer.ImportResult", allow_duplicates: bool) -> str:

@@ -189,3 +189,18 @@ def money_options(
         original, original_currency = "", ""
     return MoneyInput(tax=tax, tax_amount=tax_amount, original=original,
                       original_currency=original_currency)  # fmt: skip
+
+
+def output_file(raw: str, option: str) -> Path:
+    """A file to write as typed: `x/` or `file/` names a folder (pathlib would drop the
+    slash and write a file `x`), and an empty name is no file (reference §10.1 item 4)."""
+    from expense_cli.errors import UsageError
+
+    if not raw:
+        raise UsageError(f"{option}: the file name is empty")
+    if raw.endswith(("/", "/.", "/..")) or raw in (".", ".."):
+        raise UsageError(f"{option}: {raw} names a folder; give a file path")
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:  # ~nouser/x
+        raise UsageError(f"{option}: cannot expand {raw}") from None

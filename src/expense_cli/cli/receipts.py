@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from expense_cli.cli import ids as id_args
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import FormatOpt, IdArg, IdempotencyOpt, JsonOpt, QuietOpt
+from expense_cli.cli.options import FormatOpt, IdArg, IdempotencyOpt, JsonOpt, QuietOpt, output_file
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
     from expense_cli.cli import render
@@ -29,7 +30,14 @@ receipt = AppTyper(
 )
 
 ReceiptIdArg = Annotated[int, typer.Argument(help="Receipt id.", show_default=False)]
-ReceiptIdsArg = Annotated[list[int], typer.Argument(help="Receipt ids.", show_default=False)]
+ReceiptIdsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Receipt ids, or - to read them from stdin, one per line.",
+        show_default=False,
+        metavar="RECEIPT_ID...",
+    ),
+]
 DeletedOpt = Annotated[bool, typer.Option("--deleted", help="Also receipts of deleted expenses.")]
 
 
@@ -125,9 +133,7 @@ def get(
             out.write(chunk)
         out.flush()
         return
-    if output == "":
-        raise typer.BadParameter("the file name is empty", param_hint="'--output'")
-    written = use.save_receipt(store, found, Path(output).expanduser(), force=force)
+    written = use.save_receipt(store, found, output_file(output, "--output"), force=force)
     if quiet:
         return
     if chosen(fmt, as_json) == "json":
@@ -148,6 +154,7 @@ def remove(
 
     Example: expense receipt remove 7 8
     """
+    ids = id_args.parse(receipt_ids).ids  # `-`: ids on stdin (reference §10.10 item 1)
     store = open_store(ctx.find_root())
     with book.transaction(store), render.delivered():
-        _show_receipts(use.remove_receipts(store, receipt_ids), fmt, as_json, quiet)
+        _show_receipts(use.remove_receipts(store, ids), fmt, as_json, quiet)

@@ -101,10 +101,7 @@ def read_csv(stream: TextIO) -> Iterator[Row]:
     try:
         first = next(reader, None)
         if first is None:
-            raise ValidationError(
-                {"header": f"the file is empty; the columns are: {_KNOWN}"},
-                "import failed: no header",
-            )
+            raise _empty_file()
         columns = _header(first)
         line = reader.line_num + 1
         for record in reader:  # a short record leaves its last columns unset, as DictReader
@@ -115,7 +112,15 @@ def read_csv(stream: TextIO) -> Iterator[Row]:
         raise Unreadable(line, f"unreadable CSV ({exc})") from None
 
 
+def _empty_file() -> ValidationError:
+    """A zero-byte file, whatever its format, names the columns it could have held."""
+    return ValidationError(
+        {"header": f"the file is empty; the columns are: {_KNOWN}"}, "import failed: no header"
+    )
+
+
 def read_ndjson(stream: TextIO) -> Iterator[Row]:
+    number = 0
     for number, raw in enumerate(_checked(stream), start=1):
         if raw.strip():
             try:
@@ -124,11 +129,15 @@ def read_ndjson(stream: TextIO) -> Iterator[Row]:
                 yield number, {"__error__": f"not JSON: {getattr(exc, 'msg', exc)}"}
             except RecursionError:
                 yield number, {"__error__": "not JSON we can read: nested too deeply"}
+    if number == 0:
+        raise _empty_file()
 
 
 def read_json(stream: TextIO) -> Iterator[Row]:
     """The `list --all --json` envelope (or a bare array); line numbers from offsets."""
     content = "".join(_checked(stream))
+    if not content:
+        raise _empty_file()
     decoder = json.JSONDecoder()
     start = content.find("[")
     if start < 0:
