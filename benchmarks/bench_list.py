@@ -47,7 +47,7 @@ from expense_cli.store.listing import SORT_COLUMNS, build_select, index_for
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "_data"
 TABLES = ROOT / "docs" / "performance-tables.md"
-GENERATOR_VERSION = 3  # bump when the generated rows change: old books are rebuilt
+GENERATOR_VERSION = 4  # bump when the generated rows change: old books are rebuilt
 SEED = 20261121
 BATCH = 50_000
 BAR = 1.5  # reference §8: list and show within 1.5x of `expense --version`
@@ -234,8 +234,22 @@ class RowMaker:
             self._reimbursement(category),
             self._text(rng.choice(NOTES), created, client) if rng.random() < 0.15 else None,
             _stamp(created), _stamp(updated), deleted,
+            # release 2: rebill amount and time of invoicing, tax on a third (19 %, inside
+            # the gross amount), a foreign original on 2 % (paid in GBP)
+            amount if invoiced else None, _stamp(updated) if invoiced else None,
+            *self._tax(amount), *self._original(amount, rate),
         )  # fmt: skip
         return values, self._tags()
+
+    def _tax(self, amount: int) -> tuple[str | None, int | None]:
+        if self.rng.random() < 1 / 3:
+            return "19", (amount * 19 * 2 + 119) // (119 * 2)  # ~half-up; any tax is valid
+        return None, None
+
+    def _original(self, amount: int, rate: int) -> tuple[int | None, str | None]:
+        if self.rng.random() < 0.02:
+            return max(1, amount * 4 // 5 // rate), "GBP"
+        return None, None
 
     def _amount(self, category: str, digits: int, rate: int) -> tuple[int, str | None, str | None]:
         rng = self.rng
@@ -335,12 +349,13 @@ def _fts_tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def _insert_rows(conn: sqlite3.Connection, maker: RowMaker, rows: int) -> None:
-    marks = ", ".join("?" for _ in range(23))
+    marks = ", ".join("?" for _ in range(29))
     expense_sql = (
         "INSERT INTO expenses (id, uid, description, date, time, amount_minor, currency, "
         "scale, units, unit_price, category_id, custom_category, client_id, project_id, "
         "billable, billing_status, invoice_ref, approval_status, reimbursement_status, "
-        f"notes, created_at, updated_at, deleted_at) VALUES ({marks})"
+        "notes, created_at, updated_at, deleted_at, rebill_minor, invoiced_at, tax_rate, "
+        f"tax_minor, original_minor, original_currency) VALUES ({marks})"
     )
     tag_sql = "INSERT INTO expense_tags (expense_id, tag, tag_key) VALUES (?, ?, ?)"
     started = time.perf_counter()
@@ -431,6 +446,12 @@ def ensure_book(path: Path, rows: int) -> tuple[Path, float | None]:
     """Reuse the book when it matches the generator and today's schema; else build it."""
     if path.exists():
         reason = _stale(path, rows)
+        if reason == MIGRATABLE:  # new steps appended to STEPS: run them, as a user's book would
+            print(f"migrating {path} with the new schema steps", flush=True)
+            started = time.perf_counter()
+            Store.open(path).close()
+            print(f"  migrated in {time.perf_counter() - started:.1f} s", flush=True)
+            reason = _stale(path, rows)
         if reason is None:
             print(f"reusing {path}", flush=True)
             return path, None
@@ -444,6 +465,9 @@ def ensure_book(path: Path, rows: int) -> tuple[Path, float | None]:
     return path, seconds
 
 
+MIGRATABLE = "older schema version: migrate it"
+
+
 def _stale(path: Path, rows: int) -> str | None:
     meta_file = _meta_path(path)
     meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
@@ -451,8 +475,10 @@ def _stale(path: Path, rows: int) -> str | None:
         return "made by another version of this script"
     conn = sqlite3.connect(path)
     try:
-        reference, _ = _reference_schema()
+        reference, version = _reference_schema()
         if _schema(conn) != reference:
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) < version:
+                return MIGRATABLE
             return "the schema in src/ has changed since it was built"
         if conn.execute("SELECT count(*) FROM expenses").fetchone()[0] != rows:
             return "wrong number of rows"

@@ -316,9 +316,9 @@ def test_text_journals_credit_each_expenses_own_account(
     bean = cli("export", "-f", "beancount")
 
     assert ledger.exit_code == 0 and bean.exit_code == 0
-    assert "    Liabilities:Visa\n" in ledger.stdout
-    assert "    Assets:Bank:Checking\n" in ledger.stdout
-    assert "  Liabilities:Visa\n" in bean.stdout
+    assert "    Liabilities:Visa  -900.00 USD\n" in ledger.stdout  # the gross, written out
+    assert "    Assets:Bank:Checking  -" in ledger.stdout
+    assert "  Liabilities:Visa  -900.00 USD\n" in bean.stdout
     for name in ("Liabilities:Visa", "Assets:Bank:Checking", "Assets:Cash"):
         assert f"1900-01-01 open {name}\n" in bean.stdout
 

@@ -413,10 +413,18 @@ def test_a_book_from_before_bank_imports_upgrades_with_its_rows(
 @pytest.mark.parametrize(
     ("typed", "read"),
     [("1.234,56", "1234.56"), ("4,50", "4.50"), ("12", "12"), ("1.234.567,8", "1234567.8"),
-     ("1,2,3", "1,2,3"), ("12.5", "12.5"), (" 7,00 ", "7.00")],
+     ("1.234", "1234"), (" 7,00 ", "7.00")],
 )  # fmt: skip
 def test_decimal_comma(typed: str, read: str) -> None:
     assert statements._decimal(typed) == read
+
+
+@pytest.mark.parametrize("typed", ["1,2,3", "12.5", "4.50", "1.2345", ".5", "1.234,", "-4,50"])
+def test_decimal_comma_refuses_what_it_would_have_to_guess(typed: str) -> None:
+    from expense_cli.domain.validation import InvalidValue
+
+    with pytest.raises(InvalidValue):
+        statements._decimal(typed)
 
 
 @pytest.mark.parametrize(
@@ -446,3 +454,101 @@ def test_profile_names_complete(book: Path, cli: Cli) -> None:
         assert names(store, "profile") == ["Sparkasse"]
     finally:
         store.close()
+
+
+# acceptance review: repeated mapped columns, -q ids, --account, strict decimal commas ----
+def test_a_mapped_column_that_appears_twice_is_exit_4(cli: Cli, write: Callable[..., str]) -> None:
+    path = write("twice.csv", "Datum;Text;Betrag;Betrag\n2025-03-01;Taxi;12,50;3,00\n")
+    result = cli("import", path, "--map", "date=Datum", "--map", "description=Text",
+                 "--map", "amount=Betrag", "--decimal-comma", "--default-category", "Travel",
+                 "--json")  # fmt: skip
+    assert result.exit_code == 4
+    assert list(result.error["fields"]) == ["header"]
+    assert "Betrag" in result.error["fields"]["header"]
+    assert ok(cli, "list") == []
+    # a repeated column that is not mapped is not read, so it is no ambiguity
+    other = write("other.csv", "Datum;Text;Text;Betrag\n2025-03-01;Taxi;x;12,50\n")
+    fine = cli("import", other, "--map", "date=Datum", "--map", "amount=Betrag",
+               "--map", "description=Datum", "--decimal-comma", "--default-category", "Travel",
+               "--json")  # fmt: skip
+    assert fine.exit_code == 0, fine.stderr
+
+
+def test_quiet_import_prints_the_created_ids_one_per_line(
+    cli: Cli, write: Callable[..., str]
+) -> None:
+    ok(cli, "add", "Earlier", "1.00", "-c", "Meals")
+    path = write("m.csv", JAN_FEB)
+    dry = cli("import", path, *BANK, "--dry-run", "-q")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout == ""
+    result = cli("import", path, *BANK, "-q")
+    assert result.exit_code == 0, result.stderr
+    printed = [int(line) for line in result.stdout.splitlines()]
+    made = sorted(e["id"] for e in ok(cli, "list") if e["description"] != "Earlier")
+    assert printed == made and len(printed) == 3
+    again = cli("import", path, *BANK, "-q")  # all duplicates: nothing created, nothing printed
+    assert again.exit_code == 0 and again.stdout == ""
+
+
+def test_import_result_keeps_id_ranges_not_one_int_per_row() -> None:
+    from expense_cli.domain.importer import ImportResult
+
+    result = ImportResult()
+    for expense_id in (5, 6, 7, 9, 10, 12):
+        result.add_id(expense_id)
+    assert result.id_ranges == [range(5, 8), range(9, 11), range(12, 13)]
+    assert list(result.created_ids()) == [5, 6, 7, 9, 10, 12]
+
+
+@pytest.mark.parametrize("account", ["cash", "", "Assets:cash"])
+def test_a_bad_account_is_refused_everywhere(
+    cli: Cli, write: Callable[..., str], account: str
+) -> None:
+    added = cli("import-profile", "add", "p", "--account", account, "--json")
+    assert added.exit_code == 4
+    assert list(added.error["fields"]) == ["account"]
+    assert ok(cli, "import-profile", "list") == []
+    for content in (JAN_FEB, "Date,Payee,Amount\n"):  # up front, even with no rows
+        result = cli("import", write("m.csv", content), *BANK, "--account", account, "--json")
+        assert result.exit_code == 4
+        assert list(result.error["fields"]) == ["account"]
+    assert ok(cli, "list") == []
+
+
+def test_a_profile_account_is_stored_trimmed(cli: Cli) -> None:
+    saved = ok(cli, "import-profile", "add", "p", "--account", " Liabilities:Visa ")
+    assert saved["account"] == "Liabilities:Visa"
+    both = cli("import-profile", "add", "P", "--account", "cash", "--json")
+    assert both.exit_code == 4
+    assert set(both.error["fields"]) == {"name", "account"}  # every bad field at once
+
+
+@pytest.mark.parametrize(
+    ("amount", "stored"),
+    [("1.234,56", "1234.56"), ("1234,56", "1234.56"), ("12,5", "12.50"), ("1.234", "1234.00"),
+     ("12.345.678,9", "12345678.90"), ("7", "7.00")],
+)  # fmt: skip
+def test_decimal_comma_amounts_that_read(
+    cli: Cli, write: Callable[..., str], amount: str, stored: str
+) -> None:
+    path = write("s.csv", f'Date;Payee;Amount\n2025-03-01;Taxi;"{amount}"\n')
+    result = cli("import", path, *BANK[:-4], "--decimal-comma", "--default-category", "Travel",
+                 "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [e["amount"] for e in ok(cli, "list")] == [stored]
+
+
+@pytest.mark.parametrize(
+    "amount", ["4.50", "1.23", "1.2345", "1.234.5", "12.", "1234.567", "1,2,3"]
+)
+def test_decimal_comma_amounts_that_are_never_guessed(
+    cli: Cli, write: Callable[..., str], amount: str
+) -> None:
+    path = write("s.csv", f'Date;Payee;Amount\n2025-03-01;Taxi;"3,00"\n2025-03-02;Bus;"{amount}"\n')
+    result = cli("import", path, *BANK[:-4], "--decimal-comma", "--default-category", "Travel",
+                 "--json")  # fmt: skip
+    assert result.exit_code == 4
+    assert list(result.error["fields"]) == ["line 3.amount"]
+    assert amount in result.error["fields"]["line 3.amount"]
+    assert ok(cli, "list") == []

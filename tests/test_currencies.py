@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -271,3 +272,35 @@ def test_a_book_of_the_previous_version_upgrades_with_its_rows(cli: Cli, tmp_pat
     )  # fmt: skip
     assert (shown["original_amount"], shown["amount_from_rate"]) == (None, False)
     assert ok(cli, "--db", str(path), "rates", "list") == []
+
+
+def test_the_ecb_file_with_withdrawn_currencies_loads(cli: Cli, tmp_path: Path) -> None:
+    ecb = tmp_path / "eurofxref-hist.csv"
+    ecb.write_text(
+        "Date,USD,JPY,BGN,CYP,SIT,HRK,\n"
+        "2024-03-18,1.0872,162.43,1.9558,N/A,N/A,N/A,\n"
+        "2008-01-02,1.4717,164.12,1.9558,0.585274,239.64,7.3165,\n"
+    )
+
+    assert cli("rates", "import", str(ecb), "--json").exit_code == 0
+    bgn = ok(cli, "rates", "list", "--currency", "BGN")
+    assert sorted((r["date"], r["rate"]) for r in bgn) == [
+        ("2008-01-02", "1.9558"),
+        ("2024-03-18", "1.9558"),
+    ]
+    assert [r["rate"] for r in ok(cli, "rates", "list", "--currency", "CYP")] == ["0.585274"]
+
+
+@pytest.mark.parametrize(
+    ("original", "currency", "field"),
+    [("10.005", "EUR", "original_amount"), ("1500.5", "JPY", "original_amount"),
+     ("10", "XQZ", "original_currency")],
+)  # fmt: skip
+def test_a_bad_original_names_only_itself(
+    cli: Cli, original: str, currency: str, field: str
+) -> None:
+    result = cli("add", "d", "-c", "Meals", "--original", original, "--original-currency",
+                 currency, "-d", "2026-01-15", "--json")  # fmt: skip
+
+    assert result.exit_code == 4
+    assert set(result.error["fields"]) == {field}

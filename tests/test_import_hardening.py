@@ -116,6 +116,18 @@ def test_import_help_lists_the_columns(cli: Cli) -> None:
     assert "--date-format" in result.stdout
 
 
+def test_import_help_lists_every_column_the_importer_knows(cli: Cli) -> None:
+    from expense_cli.domain.importer import IMPORT_COLUMNS
+
+    result = cli("import", "--help")
+
+    assert result.exit_code == 0
+    words = set(re.findall(r"[a-z_]+", result.stdout))
+    missing = [column for column in IMPORT_COLUMNS if column not in words]
+    assert missing == []
+    assert "one per line" in " ".join(result.stdout.split())
+
+
 # round trips and every bad field (item 21) --------------------------------------------
 def test_a_deleted_expense_imports_as_deleted_with_its_deleted_at(cli: Cli, tmp_path: Path) -> None:
     gone = ok(cli, "add", "Taxi", "12.50", "-c", "Travel", "-d", "2025-01-02")

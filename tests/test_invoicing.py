@@ -300,6 +300,7 @@ def test_invoices_show_csv_and_table(cli: Cli, invoiced: dict[str, int]) -> None
         "id,date,description,category,amount,rebill_amount,receipts",
         f"{invoiced['train']},2026-03-02,Train,Travel,45.10,50.74,0",
         f"{invoiced['hotel']},2026-03-05,Hotel,Travel,100.05,112.56,0",
+        ",,Total,,145.15,163.30,",
     ]
     assert table.exit_code == 0, table.stderr
     assert "INV-3" in table.stdout and "163.30" in table.stdout and "Hotel" in table.stdout
@@ -454,3 +455,15 @@ def test_a_book_of_the_previous_version_upgrades_with_its_rows_intact(
     ]
     statement = ok(cli, "--db", str(path), "invoices", "show", "INV-1")
     assert (statement["total"], statement["rebill_total"]) == ("20.00", "20.00")
+
+
+def test_statement_csv_ends_with_the_totals(cli: Cli, acme: dict[str, int]) -> None:
+    ok(cli, "invoice", "--client", "Acme", "--ref", "INV-1")
+    statement = ok(cli, "invoices", "show", "INV-1")
+
+    result = cli("invoices", "show", "INV-1", "-f", "csv")
+
+    assert result.exit_code == 0, result.stderr
+    last = result.stdout.splitlines()[-1].split(",")
+    assert last[2] == "Total"
+    assert (last[4], last[5]) == (statement["total"], statement["rebill_total"])

@@ -402,3 +402,43 @@ def test_the_counts_that_choose_a_plan_do_not_scan_either(
     for sql in counts:
         lines = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
         assert not any(BARE_SCAN.match(line) for line in lines), (sql, lines)
+
+
+# Reports (issue 20): a date-range report groups its rows per day, category, currency and
+# scale straight from the covering `live_report_days` index, in its order, so it neither
+# reads the table nor sorts the range; only the outer query sorts the per-day groups.
+REPORT_SHAPES = {
+    "month, category": (("month", "category"), {}),
+    "category with tax": (("category",), {"tax": True}),
+    "month, dated (convert)": (("month",), {"dated": True}),
+    "quarter, wide sums": (("quarter",), {"wide": True, "tax": True}),
+    "totals": ((), {}),
+}
+
+
+@pytest.mark.parametrize("shape", list(REPORT_SHAPES))
+def test_date_range_reports_stream_the_covering_report_index(plan_book: Book, shape: str) -> None:
+    by, options = REPORT_SHAPES[shape]
+    q = ExpenseQuery(sort="date", limit=None, date_from="2025-01-01", date_to="2025-12-31")
+    sql, params = listing.build_report(q, by, **options)
+    lines = [row[3] for row in plan_book.store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    access = _expense_access(lines)
+    assert access == ["SEARCH e USING COVERING INDEX live_report_days (date>? AND date<?)"], lines
+    # one sort, of the per-day groups (the outer GROUP BY), never of the range's rows
+    assert lines.count("USE TEMP B-TREE FOR GROUP BY") == 1, lines
+    assert lines.index("USE TEMP B-TREE FOR GROUP BY") > lines.index(access[0]) + 1, lines
+
+
+def test_per_day_report_sums_equal_a_plain_group_by(plan_book: Book) -> None:
+    """The two-level query adds up to what one GROUP BY over the rows gives."""
+    conn = plan_book.store.conn
+    q = ExpenseQuery(sort="date", limit=None)
+    sql, params = listing.build_report(q, ("month", "category"), tax=True)
+    got = sorted(tuple(row) for row in conn.execute(sql, params))
+    plain = conn.execute(
+        "SELECT substr(date, 1, 7), category_id, currency, scale, count(*), sum(amount_minor), "
+        "sum(coalesce(tax_minor, 0)) FROM expenses WHERE deleted_at IS NULL "
+        "GROUP BY 1, 2, 3, 4"
+    )
+    assert got == sorted(tuple(row) for row in plain)
+    assert got, "the plan book has live expenses"

@@ -497,3 +497,13 @@ def test_a_book_of_the_previous_version_upgrades_with_its_rows_intact(
     )
     created = ok(cli, "--db", str(path), "recurring", "run", "--through", "2025-02-05")
     assert _dates(created) == ["2025-02-05"]
+
+
+@pytest.mark.parametrize("every", ["day", "week", "month", "year"])
+def test_a_negative_interval_without_start_is_a_validation_error(cli: Cli, every: str) -> None:
+    expense = ok(cli, "add", "Hosting", "10.00", "-c", "Software", "-d", "2025-01-31")["id"]
+
+    result = cli("recurring", "add", str(expense), "--every", every, "--interval", "-1", "--json")
+
+    assert result.exit_code == 4
+    assert set(result.error["fields"]) == {"interval"}

@@ -281,3 +281,16 @@ def test_bad_tax_account_is_exit_4(cli: Cli) -> None:
     r = cli("export", "-f", "ledger", "--tax-account", "tax")
     assert r.exit_code == 4
     assert "tax_account" in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["ledger", "beancount"])
+def test_journals_keep_the_rate_the_original_and_the_gross_credit(cli: Cli, kind: str) -> None:
+    ok(cli, "rates", "set", "2026-01-01", "EUR", "USD", "1.1")
+    ok(cli, "add", "Hotel", "119", "-c", "Meals", "--tax", "19", "-d", "2026-01-15",
+       "--original", "100", "--original-currency", "EUR")  # fmt: skip
+
+    journal = cli("export", "-f", kind).stdout
+
+    assert "tax_rate: " in journal and "19" in journal.split("tax_rate: ")[1].split("\n")[0]
+    assert "original_amount: " in journal and "original_currency: " in journal
+    assert "Assets:Cash  -119.00 USD" in journal

@@ -108,8 +108,8 @@ def _undone(result: dict[str, Any], fmt: RecordFormat, as_json: bool, quiet: boo
         if "change" in result:
             print(result["change"])
         return
-    if chosen(fmt, as_json) == "json":
-        render.write_json(render.envelope(result))
+    if chosen(fmt, as_json) == "json":  # the contract's keys only (reference §10.10 item 12)
+        render.write_json(render.envelope({k: v for k, v in result.items() if k != "removed"}))
         return
     verb = "Would undo" if "change" not in result else "Undid"
     removed = ", ".join(map(str, result["removed"]))

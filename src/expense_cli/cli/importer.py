@@ -108,7 +108,8 @@ def reading_options(
         "sign": None if sign is None else sign.value,
         "encoding": None if encoding is None else statements.check_encoding(encoding),
         "default_category": default_category,
-        "account": account,
+        # checked here, so a bad one is exit 4 before any row is read (§10.9)
+        "account": None if account is None else statements.check_account(account),
     }
 
 
@@ -163,16 +164,21 @@ def import_file(
             show_default=False,
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only the ids of the created expenses, one per line "
+            "(nothing with --dry-run).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import expenses all or nothing: every row is validated first; known uids are skipped.
 
     Columns (any case and order; a CSV header needs at least one of them):
-    uid, date, time, description, amount, currency, units, unit_price,
-    category, custom_category, client, project, billable, billing_status,
-    invoice_ref, approval_status, reimbursement_status, notes, tags,
-    created_at, deleted_at.
+    {columns}.
     Categories, clients and projects are read by name, never as ids.
     Other columns (id, updated_at, receipts, recurring_id, ...) are ignored.
 
@@ -189,6 +195,8 @@ def import_file(
     store = open_store(ctx)
     base = profiles.get_profile(store, profile).options if profile else statements.ReadOptions()
     options = profiles.merged(base, given)
+    if options.account is not None and given["account"] is None:  # a profile saved earlier
+        options = profiles.merged(options, {"account": statements.check_account(options.account)})
     stream = _open(file, options.encoding or "utf-8-sig")
     # A real import prints its summary before the commit (reference §10.1 item 18); a dry
     # run rolls itself back, so it must not sit inside a transaction that would commit.
@@ -206,12 +214,37 @@ def import_file(
                 typed=kind is not ImportFormat.CSV, date_format=options.date_format,
                 default_category=options.default_category, allow_duplicates=allow_duplicates,
             )  # fmt: skip
-        if quiet:
+        if quiet:  # the ids created, one per line (§10.10 item 1); a dry run creates none
+            if not result.dry_run:
+                _print_ids(result)
             return
         if as_json:
             render.write_json(render.envelope(result.to_json()))
         else:
             print(_summary(result, allow_duplicates))
+
+
+def _print_ids(result: "importer.ImportResult", chunk: int = 4096) -> None:
+    """Every created id on its own line, written a chunk at a time (a million-row import
+    holds a few id ranges, never a million strings)."""
+    import itertools
+
+    ids = result.created_ids()
+    while batch := list(itertools.islice(ids, chunk)):
+        sys.stdout.write("".join(f"{expense_id}\n" for expense_id in batch))
+
+
+def _columns_help() -> str:
+    """The importer's own column list, wrapped as the docstring's lines (cannot drift)."""
+    import textwrap
+
+    from expense_cli.domain.columns import IMPORT_COLUMNS  # a constant, nothing else
+
+    lines = textwrap.wrap(", ".join(IMPORT_COLUMNS), width=78, break_on_hyphens=False)
+    return "\n    ".join(lines)
+
+
+import_file.__doc__ = (import_file.__doc__ or "").replace("{columns}", _columns_help())
 
 
 def _summary(result: "importer.ImportResult", allow_duplicates: bool) -> str:

@@ -161,7 +161,8 @@ _LINE_COLUMNS = ("id", "date", "description", "category", "amount", "rebill_amou
 
 
 def _statement_csv(s: "Statement") -> None:
-    """One row per line (what an invoicing tool imports); text cells neutralised (§4)."""
+    """One row per line (what an invoicing tool imports), then a `Total` row with the total
+    and rebill total as the statement has them; text cells neutralised (§4)."""
     import csv
     import sys
 
@@ -172,6 +173,8 @@ def _statement_csv(s: "Statement") -> None:
         for text_column in ("description", "category"):
             row[text_column] = render.neutralise(render.escape_controls(row[text_column]))
         writer.writerow(["" if row[c] is None else row[c] for c in _LINE_COLUMNS])
+    totals = s.to_json()
+    writer.writerow(["", "", "Total", "", totals["total"], totals["rebill_total"], ""])
 
 
 _MARKDOWN_SPECIAL = "\\`*_[]<>|#~"

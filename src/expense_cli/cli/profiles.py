@@ -133,8 +133,9 @@ def profiles_add(
     """
     given: dict[str, Any] = reading_options(
         maps, delimiter, decimal_comma, date_format, skip_rows, sign, encoding,
-        default_category, account,
+        default_category, None,
     )  # fmt: skip
+    given["account"] = account  # checked by add_profile beside the name (exit 4, all at once)
     options = use.merged(statements.ReadOptions(), given)
     store = open_store(ctx)
     with book.transaction(store), render.delivered():

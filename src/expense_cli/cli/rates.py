@@ -47,17 +47,7 @@ def rates_root(
 
 
 def _list(ctx: typer.Context, currency: str | None, fmt: RecordFormat, as_json: bool) -> None:
-    code = None
-    if currency is not None:
-        from expense_cli.domain.money import normalize_currency
-        from expense_cli.domain.validation import InvalidValue
-        from expense_cli.errors import UsageError
-
-        try:
-            code = normalize_currency(currency)
-        except InvalidValue as exc:
-            raise UsageError(f"--currency: {exc}") from None
-    found = use.list_rates(open_store(ctx, create=False), code)
+    found = use.list_rates(open_store(ctx, create=False), currency)
     render.show_records(found, fmt, as_json, ["Date", "Base", "Quote", "Rate"], _row, right=[3])
 
 

@@ -316,7 +316,9 @@ def simple_table(
 
     table = Table(show_edge=False, pad_edge=False)
     for index, header in enumerate(headers):
-        table.add_column(header, justify="right" if index in right else "left")
+        # Numbers fold onto a second line rather than lose digits to an ellipsis.
+        justify = "right" if index in right else "left"
+        table.add_column(header, justify=justify, overflow="fold" if index in right else None)  # type: ignore[arg-type]
     for row in rows:
         table.add_row(*(text(v) for v in row))
     console().print(table)
@@ -395,8 +397,8 @@ def report_table(rows: Sequence[Any], by: Sequence[str], totals: dict[str, tuple
     for name in by:
         table.add_column(name.capitalize())
     table.add_column("Currency")
-    table.add_column("Count", justify="right")
-    table.add_column("Total", justify="right")
+    table.add_column("Count", justify="right", overflow="fold")
+    table.add_column("Total", justify="right", overflow="fold")
     if chart:
         table.add_column("")
     peak: dict[str, Decimal] = {}

@@ -71,8 +71,7 @@ def report(
     if tax or convert is not None:
         _money_report(store, filters, groups, tax, convert, chosen(fmt, as_json) == "json")
         return
-    rows = reports.report(store, filters, groups)
-    totals = reports.grand_totals(store, filters)  # each expense once, whatever the groups
+    rows, totals = reports.report_and_totals(store, filters, groups)  # each expense once
     if chosen(fmt, as_json) == "json":
         payload = render.envelope([row.to_json() for row in rows])
         payload["totals"] = [

@@ -35,6 +35,8 @@ def original(c: _Composer, category: Category | None, digits: int) -> ExpenseInp
             if code is not None and minor is not None:
                 orig = (minor, code)
                 derive = inp.amount is None
+            elif inp.amount is None and category is not None and category.basis is Basis.AMOUNT:
+                inp = replace(inp, amount="0")  # the bad original is the one problem (rule 16)
         elif amount_text or currency_text:
             missing = "original_currency" if amount_text else "original_amount"
             c.issues.add(missing, "--original and --original-currency go together")

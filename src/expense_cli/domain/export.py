@@ -134,13 +134,20 @@ def escaped(text: str) -> str:
 
 def _fields(e: Expense) -> list[tuple[str, str | bool]]:
     """The metadata set on `e` besides uid and description, in a fixed order."""
+    money = e.money_json()
     pairs: list[tuple[str, str | bool | None]] = [
         ("client", e.client.name if e.client else None),
         ("project", e.project.name if e.project else None),
         ("billable", True if e.billable else None),
         ("invoice_ref", e.invoice_ref),
+        ("rebill_amount", e.to_json()["rebill_amount"]),
         ("custom_category", e.custom_category),
         ("notes", e.notes),
+        # The tax posting alone would lose whether it was a rate or a fixed amount, and the
+        # foreign amount paid has no posting at all (reference §10.1 item 5, §10.6).
+        ("tax_rate", money["tax_rate"]),
+        ("original_amount", money["original_amount"]),
+        ("original_currency", money["original_currency"]),
     ]
     return [(key, value) for key, value in pairs if value is not None and value != ""]
 
@@ -195,7 +202,7 @@ def tax_account(account: str | None) -> str:
 
 def _debits(e: Expense, debit: str, taxed_to: str, indent: str) -> list[str]:
     """The category's debit (the net when taxed) and the tax account's (the tax, only
-    when not 0); the credit, elided, balances them with the gross (reference §10.6)."""
+    when not 0); the credit of the payment account is the gross (reference §10.6)."""
     if e.tax_minor == 0:
         return [f"{indent}{debit}  {e.amount} {e.currency}"]
     return [f"{indent}{debit}  {e.net_amount} {e.currency}",
@@ -224,7 +231,7 @@ def ledger_entries(
         # One `; name:` line per tag: both ledger (metadata) and hledger (tags) read it.
         lines += [f"    ; {_ledger_tag(t)}:" for t in e.tags]
         lines += _debits(e, category_account(e.category.name), taxed_to, "    ")
-        lines.append(f"    {credit}")
+        lines.append(f"    {credit}  -{e.amount} {e.currency}")  # the gross, written out
         yield "\n".join(lines) + "\n\n"
 
 
@@ -277,7 +284,7 @@ def beancount_entries(
         lines += _debits(e, debit, taxed_to, "  ")
         if opened is not None and e.tax_minor:
             opened.add(taxed_to)
-        lines.append(f"  {credit}")
+        lines.append(f"  {credit}  -{e.amount} {e.currency}")  # the gross, written out
         yield "\n".join(lines) + "\n\n"
 
 

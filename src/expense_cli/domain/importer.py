@@ -8,12 +8,13 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO, cast
 
 from expense_cli.domain import catalog, rules, text
 from expense_cli.domain.book import load_settings
+from expense_cli.domain.columns import IMPORT_COLUMNS as IMPORT_COLUMNS  # re-exported
 from expense_cli.domain.compose import Clock, ExpenseInput, compose
 from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
@@ -27,18 +28,8 @@ from expense_cli.store.catalog import CachedCatalog
 
 UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
-# The columns an import reads (reference §3, §10.1 item 21), in the order `import --help` lists
-# them; `currency` is checked, not stored.
-IMPORT_COLUMNS: tuple[str, ...] = (
-    "uid", "date", "time", "description", "amount", "currency", "units", "unit_price",
-    "category", "custom_category", "client", "project", "billable", "billing_status",
-    "invoice_ref", "rebill_amount", "approval_status", "reimbursement_status", "notes", "tags",
-    "created_at", "deleted_at", "account",
-)  # fmt: skip
-IMPORT_COLUMNS += (
-    "tax_rate", "tax_amount", "net_amount", "original_amount", "original_currency",
-    "amount_from_rate",
-)  # reference §10.10 item 4  # fmt: skip
+# INVALID: a statement cell the reader refused (`--decimal-comma`), field → message.
+INVALID = "__invalid__"
 _REFERENCES = frozenset({"category", "client", "project"})
 _TEXT_COLUMNS = tuple(
     c for c in IMPORT_COLUMNS if c not in _REFERENCES | {"billable", "tags", "amount_from_rate"}
@@ -278,6 +269,21 @@ class ImportResult:
     dry_run: bool = False
     duplicates: int = 0  # §10.4: rows like a live expense (imported too with --allow-duplicates)
     income_skipped: int = 0  # §10.4: rows of the other sign under --sign
+    # The ids created, as runs of consecutive ids: a million-row import keeps a few ranges,
+    # not a million ints; `import -q` prints them one per line (§10.10 item 1).
+    id_ranges: list[range] = field(default_factory=list)
+
+    def add_id(self, expense_id: int) -> None:
+        last = self.id_ranges[-1] if self.id_ranges else None
+        if last is not None and last.stop == expense_id:
+            self.id_ranges[-1] = range(last.start, expense_id + 1)
+        else:
+            self.id_ranges.append(range(expense_id, expense_id + 1))
+
+    def created_ids(self) -> Iterator[int]:
+        """The ids created, in order, one at a time."""
+        for ids in self.id_ranges:
+            yield from ids
 
     def to_json(self) -> dict[str, Any]:
         return {"imported": self.imported, "skipped": self.skipped,
@@ -407,6 +413,10 @@ class _Importer:
             self.result.income_skipped += 1
             return
         issues = Issues()
+        refused = row.get(INVALID)
+        if not self.typed and isinstance(refused, dict):  # first: its message wins
+            for key, message in refused.items():
+                issues.add(str(key), str(message))
         cells = _cells(row, self.typed, issues)
         uid = cells["uid"]
         if uid is not None:
@@ -429,7 +439,7 @@ class _Importer:
             stamp = self.clock.stamp
             values.update(uid=uid or new_uid(), updated_at=stamp)
             values.setdefault("created_at", stamp)
-            self.store.insert_expense(values, tags)
+            self.result.add_id(self.store.insert_expense(values, tags))
             self.result.imported += 1
 
     # bank statements (§10.4) -----------------------------------------------------------
@@ -631,6 +641,7 @@ def import_rows(
                 raise _Rollback
     except _Rollback:
         importer.result.dry_run = True
+        importer.result.id_ranges.clear()  # rolled back: those ids were never kept
     return importer.result
 
 

@@ -127,7 +127,8 @@ def money_report(
     with store.read():
         query = build_query(store, filters)
         rows = store.report_rows(query, by, tax=tax, dated=dated)
-        grand = store.report_rows(query, (), tax=tax, dated=dated)
+        # each expense is in exactly one group unless grouped by tag: the groups add up
+        grand = rows if "tag" not in by else store.report_rows(query, (), tax=tax, dated=dated)
         names = {
             kind: store.names_by_id(table)
             for kind, table in (("category", "categories"), ("client", "clients"),

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from expense_cli.domain import catalog, text
+from expense_cli.domain import accounts, catalog, text
 from expense_cli.domain.statements import ReadOptions
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import NotFoundError
@@ -65,7 +65,8 @@ def get_profile(store: Store, name: str) -> Profile:
 
 
 def add_profile(store: Store, name: str, options: ReadOptions) -> Profile:
-    """Save `options` as NAME; a taken name or an unknown default category is exit 4."""
+    """Save `options` as NAME; a taken name, an unknown default category or a payment
+    account outside §10.9's grammar is exit 4."""
     with store.write():
         issues = Issues()
         cleaned = issues.check("name", text.name, name)
@@ -75,6 +76,9 @@ def add_profile(store: Store, name: str, options: ReadOptions) -> Profile:
             issues.attempt(
                 catalog.find_category, store, options.default_category, field="default_category"
             )
+        if options.account is not None:
+            account = issues.check("account", accounts.account, options.account)
+            options = replace(options, account=account)
         issues.raise_if_any()
         assert cleaned is not None
         sql.insert_profile(store, cleaned, json.dumps(options_json(options)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,7 @@ from expense_cli.domain.dates import DateOrder, parse_date
 from expense_cli.domain.money import normalize_currency
 from expense_cli.domain.taxes import format_exchange_rate, parse_exchange_rate
 from expense_cli.domain.validation import InvalidValue, Issues
-from expense_cli.errors import ValidationError
+from expense_cli.errors import UsageError, ValidationError
 from expense_cli.store import Store
 
 HUB = "EUR"
@@ -46,16 +47,25 @@ def _strict_day(text: str) -> date:
         raise InvalidValue(f"{text.strip()!r} is not a YYYY-MM-DD date") from None
 
 
+_CODE = re.compile(r"[A-Z]{3}")
+
+
 def _currency(text: str) -> str:
-    return normalize_currency(text)
+    """A rate's currency: any three-letter code, current or withdrawn. The ECB's own file
+    still has columns for CYP, SIT, HRK, BGN, … that no longer are in ISO 4217; their
+    rates are history, and an expense can only ever be in a current currency anyway."""
+    code = text.strip().upper()
+    if _CODE.fullmatch(code):
+        return code
+    return normalize_currency(text)  # its message says what a code looks like
 
 
 def set_rate(store: Store, day: str, base: str, quote: str, rate: str) -> Rate:
     """`rates set`: one rate, replacing the one of that date, base and quote."""
     issues = Issues()
     when = issues.check("date", _day, day)
-    b = issues.check("base", _currency, base)
-    q = issues.check("quote", _currency, quote)
+    b = issues.check("base", normalize_currency, base)  # typed: a current code
+    q = issues.check("quote", normalize_currency, quote)
     value = issues.check("rate", parse_exchange_rate, rate)
     if b is not None and b == q:
         issues.add("quote", "base and quote are the same currency")
@@ -67,8 +77,15 @@ def set_rate(store: Store, day: str, base: str, quote: str, rate: str) -> Rate:
 
 
 def list_rates(store: Store, currency: str | None = None) -> list[Rate]:
+    """`rates list [--currency CUR]`: a code that is no currency code is a usage error."""
+    code = None
+    if currency is not None:
+        try:
+            code = _currency(currency)
+        except InvalidValue as exc:
+            raise UsageError(f"--currency: {exc}") from None
     with store.read():
-        rows = store.rates(currency)
+        rows = store.rates(code)
     return [Rate(date.fromisoformat(r["date"]), r["base"], r["quote"], Decimal(r["rate"]))
             for r in rows]  # fmt: skip
 
@@ -99,7 +116,7 @@ def parse_rates_file(text: str) -> list[Rate]:
         quotes = header[1:]
         for column, code in enumerate(quotes, start=2):
             try:
-                normalize_currency(code)
+                _currency(code)
             except InvalidValue as exc:
                 issues.add(f"line 1.column {column}", str(exc))
         for number, row in enumerate(rows[1:], start=2):
@@ -130,8 +147,8 @@ def _one(issues: Issues, number: int, out: list[Rate], day: str, base: str, quot
          rate: str) -> None:  # fmt: skip
     where = f"line {number}"
     when = issues.check(f"{where}.date", _strict_day, day)
-    b = issues.check(f"{where}.base", normalize_currency, base)
-    q = issues.check(f"{where}.quote", normalize_currency, quote)
+    b = issues.check(f"{where}.base", _currency, base)
+    q = issues.check(f"{where}.quote", _currency, quote)
     value = issues.check(f"{where}.rate", parse_exchange_rate, rate)
     if b is not None and b == q:
         issues.add(f"{where}.quote", "base and quote are the same currency")

@@ -172,7 +172,8 @@ def add_schedule(
     not be cloned today (an archived category, client or project) is refused (exit 4)."""
     clock = clock or Clock()
     issues = Issues()
-    issues.check("interval", _interval, interval)
+    if issues.check("interval", _interval, interval) is None:
+        issues.raise_if_any()  # no start date can be worked out from a bad interval
     with store.write():
         order = load_settings(store).date_order
         first = issues.check("start", parse_date, start, order, clock.today) if start else None

@@ -85,6 +85,14 @@ def _tag_spellings(rows: Sequence[StoreReportRow]) -> dict[str, str]:
 
 def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) -> list[ReportRow]:
     """Counts and exact totals per group (one or two levels) and currency."""
+    return report_and_totals(store, filters, by)[0]
+
+
+def report_and_totals(
+    store: Store, filters: Filters, by: Sequence[str] = ("category",)
+) -> tuple[list[ReportRow], dict[str, tuple[int, str]]]:
+    """The report and its total row per currency, in one read: each expense is in exactly
+    one group unless grouped by tag, so then the groups' own rows make the totals."""
     by = tuple(by) or ("category",)
     if len(by) > 2 or len(set(by)) != len(by):
         raise UsageError("--by takes one or two different groupings")
@@ -92,7 +100,9 @@ def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) ->
         if name not in GROUP_FIELDS:
             raise UsageError(f"--by: {name!r} is not one of {', '.join(GROUP_FIELDS)}")
     with store.read():
-        rows = store.report_rows(build_query(store, filters), by)
+        query = build_query(store, filters)
+        rows = store.report_rows(query, by)
+        grand = rows if "tag" not in by else store.report_rows(query, ())
         names = {
             kind: store.names_by_id(table)
             for kind, table in (("category", "categories"), ("client", "clients"),
@@ -118,7 +128,7 @@ def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) ->
         for group, currency, count, amounts in merged.values()
     ]  # fmt: skip
     result.sort(key=lambda r: (*(_sort_key(n, r.group[n]) for n in by), r.currency))
-    return result
+    return result, _totals(grand)
 
 
 def grand_totals(store: Store, filters: Filters) -> dict[str, tuple[int, str]]:
@@ -126,6 +136,10 @@ def grand_totals(store: Store, filters: Filters) -> dict[str, tuple[int, str]]:
     expense in each of its tags' groups, so its rows do not add up to the total)."""
     with store.read():
         rows = store.report_rows(build_query(store, filters), ())
+    return _totals(rows)
+
+
+def _totals(rows: Sequence[StoreReportRow]) -> dict[str, tuple[int, str]]:
     sums: dict[str, list[Any]] = {}
     for row in rows:
         entry = sums.setdefault(row["currency"], [0, []])

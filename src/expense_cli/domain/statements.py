@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from expense_cli.domain import importer
+from expense_cli.domain.validation import InvalidValue
 from expense_cli.errors import UsageError, ValidationError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -97,12 +98,29 @@ def detect_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def check_account(value: str) -> str:
+    """`--account A` (§10.9, §10.10 item 9): a payment account, trimmed; anything else is
+    exit 4 naming `account`, checked once up front rather than on every row."""
+    from expense_cli.domain import accounts
+
+    try:
+        return accounts.account(value)
+    except InvalidValue as exc:
+        raise ValidationError({"account": str(exc)}, "invalid --account") from None
+
+
 def _decimal(value: str) -> str:
-    """`1.234,56` → `1234.56`; anything else is left for rule 2 to judge."""
+    """`1.234,56` → `1234.56`, read strictly: digits, a dot only before each group of
+    exactly three digits, a comma before the decimals. Anything else (`4.50`: a decimal
+    point, or thousands?) is refused, never guessed (docs/decisions.md)."""
     stripped = value.strip()
     if _COMMA_NUMBER.fullmatch(stripped):
         return stripped.replace(".", "").replace(",", ".")
-    return value
+    raise InvalidValue(
+        f"{value!r} is not an amount with a decimal comma (--decimal-comma): digits, a comma "
+        "before the decimals, a dot only before each group of three digits (e.g. 1.234,56 or "
+        "4,50), no sign (see --sign)"
+    )
 
 
 def _signed(value: str, sign: str) -> str | None:
@@ -121,6 +139,11 @@ def _mapped(header: list[str], mapping: tuple[tuple[str, str], ...]) -> list[tup
     where: list[tuple[str, int]] = []
     missing = []
     for field, column in mapping:
+        if names.count(column.casefold()) > 1:
+            raise ValidationError(
+                {"header": f"column {column!r} (for {field}) appears twice: which one to read?"},
+                "import failed: bad header",
+            )
         if column.casefold() in names:
             where.append((field, names.index(column.casefold())))
         else:
@@ -180,7 +203,11 @@ def _row(record: list[str], where: list[tuple[str, int]], options: ReadOptions) 
     if options.decimal_comma:
         for key in _DECIMAL_COLUMNS:
             if row.get(key) is not None:
-                row[key] = _decimal(row[key])
+                try:
+                    row[key] = _decimal(row[key])
+                except InvalidValue as exc:  # the importer reports it under `key`
+                    row[key] = None
+                    row.setdefault(importer.INVALID, {})[key] = str(exc)
     return row
 
 
