@@ -100,7 +100,8 @@ def test_a_german_statement_again_imports_nothing_and_says_so(
     words = cli(*args)
     assert words.exit_code == 0
     assert "imported 0 expenses" in words.stdout
-    assert "3 duplicates" in words.stdout and "1 income rows" in words.stdout
+    assert "3 duplicates" in words.stdout and "1 income row" in words.stdout
+    assert "1 income rows" not in words.stdout
     assert len(ok(cli, "list")) == 3
 
 
@@ -446,12 +447,12 @@ def test_detected_delimiter_is_the_one_written(names: list[str], delimiter: str)
 
 
 def test_profile_names_complete(book: Path, cli: Cli) -> None:
-    from expense_cli.domain.catalog import names
+    from expense_cli.domain.profiles import profile_names
 
     ok(cli, "import-profile", "add", "Sparkasse", "--sign", "negative")
     store = Store.open(book)
     try:
-        assert names(store, "profile") == ["Sparkasse"]
+        assert profile_names(store) == ["Sparkasse"]
     finally:
         store.close()
 
@@ -552,3 +553,13 @@ def test_decimal_comma_amounts_that_are_never_guessed(
     assert list(result.error["fields"]) == ["line 3.amount"]
     assert amount in result.error["fields"]["line 3.amount"]
     assert ok(cli, "list") == []
+
+
+def test_a_profile_with_a_map_shows_as_a_table(cli: Cli) -> None:
+    result = cli("import-profile", "add", "mybank", "--map", "date=Buchungstag",
+                 "--map", "amount=Betrag", "--decimal-comma")  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    assert "date=Buchungstag; amount=Betrag" in result.stdout
+    shown = cli("import-profile", "show", "mybank")
+    assert shown.exit_code == 0, shown.stderr

@@ -304,3 +304,14 @@ def test_a_bad_original_names_only_itself(
 
     assert result.exit_code == 4
     assert set(result.error["fields"]) == {field}
+
+
+def test_converted_net_is_rounded_once_from_the_exact_figure(cli: Cli) -> None:
+    ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
+    ok(cli, "add", "Ramen", "1500", "-c", "Meals", "--client", "Tokyo KK", "--tax", "10",
+       "-d", "2026-01-15")  # fmt: skip
+    ok(cli, "rates", "set", "2026-01-01", "EUR", "JPY", "160.52")
+
+    row = ok(cli, "report", "--convert", "EUR", "--tax")[0]
+
+    assert (row["total"], row["tax"], row["net"]) == ("9.34", "0.85", "8.50")  # 1364/160.52

@@ -356,7 +356,7 @@ def test_a_book_from_before_the_log_upgrades_with_its_rows(cli: Cli, tmp_path: P
 _BURST = """
 import sys
 from pathlib import Path
-from expense_cli.domain.compose import ExpenseInput
+from expense_cli.domain.models import ExpenseInput
 from expense_cli.domain.expenses import add_expense, edit_expense
 from expense_cli.store import Store
 
@@ -440,3 +440,16 @@ def test_reading_the_log_of_a_missing_book_creates_nothing(cli: Cli, book: Path)
     assert cli("history", "1", "--json").exit_code == 3
     assert cli("undo", "--json").exit_code == 3
     assert not book.exists()
+
+
+def test_summaries_name_fields_as_the_json_does(cli: Cli) -> None:
+    ok(cli, "clients", "add", "Acme")
+    ok(cli, "projects", "add", "Web", "--client", "Acme")
+    expense = int(ok(cli, "add", "x", "1.00", "-c", "Travel")["id"])
+    ok(cli, "edit", str(expense), "-c", "Meals")
+    ok(cli, "attach", str(expense), "-p", "Web")
+
+    summaries = [entry["summary"] for entry in ok(cli, "log")]
+
+    assert "category" in summaries[1] and "category_id" not in summaries[1]
+    assert "project" in summaries[0] and "_id" not in summaries[0]

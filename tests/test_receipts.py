@@ -482,3 +482,16 @@ def test_kill_9_during_a_large_add_leaves_all_or_nothing(
             ok(cli, "receipt", "remove", str(receipts[0]["id"]))
             ok(cli, "db", "vacuum")
     assert outcomes  # at least one run was observed
+
+
+def test_tables_show_receipts_by_name_and_size(cli: Cli, tmp_path: Path) -> None:
+    expense = ok(cli, "add", "x", "1.00", "-c", "Travel")["id"]
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%" * 3000)
+    ok(cli, "receipt", "add", str(expense), str(scan))
+
+    shown = cli("show", str(expense))
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "scan.pdf (2.9 KiB, #1)" in shown.stdout
+    assert "sha256" not in shown.stdout

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from expense_cli.cli.commands import target_command
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat, chosen
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from expense_cli.domain import book
     from expense_cli.domain import catalog as use
     from expense_cli.domain.models import Category, Client, Project
+    from expense_cli.store import Store
 else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
     render = lazy("expense_cli.cli.render")
     use = lazy("expense_cli.domain.catalog")
@@ -107,6 +109,31 @@ def _client_row(c: "Client") -> list[object]:
 
 def _project_row(p: "Project") -> list[object]:
     return [p.id, p.name, p.client.name, "yes" if p.archived else ""]
+
+
+def _ref_command(
+    group: AppTyper, name: str, ref: Any, change: "Callable[[Store, str], object]", doc: str
+) -> None:
+    """`group name REF` with the record options: runs `change` and prints its record."""
+
+    def run(ctx: typer.Context, ref: str, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
+        _change(ctx, change, ref, fmt=fmt, as_json=as_json, quiet=quiet)
+
+    group.command(name)(target_command(name, ("ref", ref), run, doc))
+
+
+def _archiving(
+    group: AppTyper, noun: str, ref: Any, example: str, live: str,
+    archive: "Callable[[Store, str], object]", unarchive: "Callable[[Store, str], object]",
+) -> None:  # fmt: skip
+    """`archive` and `unarchive` of one kind of catalogue record."""
+    plural = "categories" if noun == "category" else f"{noun}s"
+    _ref_command(group, "archive", ref, archive,
+                 f"Archive a {noun}: it stays on its expenses but takes no new ones.\n\n"
+                 f"Example: expense {plural} archive {example}")  # fmt: skip
+    _ref_command(group, "unarchive", ref, unarchive,
+                 f"Unarchive a {noun}: it takes new expenses again ({live}).\n\n"
+                 f"Example: expense {plural} unarchive {example}")  # fmt: skip
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
@@ -199,49 +226,12 @@ def categories_edit(
             tax, fmt=fmt, as_json=as_json, quiet=quiet)  # fmt: skip
 
 
-@categories.command("archive")
-def categories_archive(
-    ctx: typer.Context,
-    ref: CategoryRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Archive a category: it stays on its expenses but takes no new ones.
-
-    Example: expense categories archive Rent
-    """
-    _change(ctx, use.archive_category, ref, fmt=fmt, as_json=as_json, quiet=quiet)
-
-
-@categories.command("unarchive")
-def categories_unarchive(
-    ctx: typer.Context,
-    ref: CategoryRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Unarchive a category: it takes new expenses again (a live one stays as it is).
-
-    Example: expense categories unarchive Rent
-    """
-    _change(ctx, use.unarchive_category, ref, fmt=fmt, as_json=as_json, quiet=quiet)
-
-
-@categories.command("delete")
-def categories_delete(
-    ctx: typer.Context,
-    ref: CategoryRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Delete a category that no expense (deleted ones included) uses.
-
-    Example: expense categories delete Salaries
-    """
-    _change(ctx, use.delete_category, ref, fmt=fmt, as_json=as_json, quiet=quiet)
+_archiving(categories, "category", CategoryRef, "Rent", "a live one stays as it is",
+           lambda s, r: use.archive_category(s, r),
+           lambda s, r: use.unarchive_category(s, r))  # fmt: skip
+_ref_command(categories, "delete", CategoryRef, lambda s, r: use.delete_category(s, r),
+             "Delete a category that no expense (deleted ones included) uses.\n\n"
+             "Example: expense categories delete Salaries")  # fmt: skip
 
 
 # clients ------------------------------------------------------------------------------
@@ -295,34 +285,9 @@ def clients_edit(
             quiet=quiet)  # fmt: skip
 
 
-@clients.command("archive")
-def clients_archive(
-    ctx: typer.Context,
-    ref: ClientRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Archive a client: it stays on its expenses but takes no new ones.
-
-    Example: expense clients archive Acme
-    """
-    _change(ctx, use.archive_client, ref, fmt=fmt, as_json=as_json, quiet=quiet)
-
-
-@clients.command("unarchive")
-def clients_unarchive(
-    ctx: typer.Context,
-    ref: ClientRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Unarchive a client: it takes new expenses again (a live one stays as it is).
-
-    Example: expense clients unarchive Acme
-    """
-    _change(ctx, use.unarchive_client, ref, fmt=fmt, as_json=as_json, quiet=quiet)
+_archiving(clients, "client", ClientRef, "Acme", "a live one stays as it is",
+           lambda s, r: use.archive_client(s, r),
+           lambda s, r: use.unarchive_client(s, r))  # fmt: skip
 
 
 # projects -----------------------------------------------------------------------------
@@ -376,31 +341,6 @@ def projects_edit(
     _change(ctx, use.edit_project, ref, name, fmt=fmt, as_json=as_json, quiet=quiet)
 
 
-@projects.command("archive")
-def projects_archive(
-    ctx: typer.Context,
-    ref: ProjectRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Archive a project: it stays on its expenses but takes no new ones.
-
-    Example: expense projects archive Website
-    """
-    _change(ctx, use.archive_project, ref, fmt=fmt, as_json=as_json, quiet=quiet)
-
-
-@projects.command("unarchive")
-def projects_unarchive(
-    ctx: typer.Context,
-    ref: ProjectRef,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Unarchive a project: it takes new expenses again (while its client is live).
-
-    Example: expense projects unarchive Website
-    """
-    _change(ctx, use.unarchive_project, ref, fmt=fmt, as_json=as_json, quiet=quiet)
+_archiving(projects, "project", ProjectRef, "Website", "while its client is live",
+           lambda s, r: use.archive_project(s, r),
+           lambda s, r: use.unarchive_project(s, r))  # fmt: skip

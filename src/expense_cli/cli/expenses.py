@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperCommand
 
 from expense_cli.cli import ids as id_args
+from expense_cli.cli.commands import target_command
 from expense_cli.cli.context import open_store
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.ids import IdsOrStdinArg
@@ -42,15 +43,19 @@ from expense_cli.cli.options import (
 from expense_cli.errors import UsageError
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
+    from collections.abc import Callable, Sequence
+
     from expense_cli.cli import render
-    from expense_cli.domain import book, bulk, compose
+    from expense_cli.domain import book, bulk, models
     from expense_cli.domain import expenses as use
     from expense_cli.domain import records as reading
+    from expense_cli.domain.models import Expense
+    from expense_cli.store import Store
 else:
     render = lazy("expense_cli.cli.render")
     use = lazy("expense_cli.domain.expenses")
     reading = lazy("expense_cli.domain.records")  # show: no use-case machinery to import
-    compose = lazy("expense_cli.domain.compose")
+    models = lazy("expense_cli.domain.models")
     book = lazy("expense_cli.domain.book")
     bulk = lazy("expense_cli.domain.bulk")
 
@@ -153,7 +158,7 @@ def add(
 
     Example: expense add "Train to Berlin" 45.10 -c Travel -p Website -t trip
     """
-    inp = compose.ExpenseInput(
+    inp = models.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
@@ -217,7 +222,7 @@ def edit(
 
     Example: expense list -s AWS --all -q | expense edit - -c Software
     """
-    inp = compose.ExpenseInput(
+    inp = models.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, account=account,
@@ -252,21 +257,23 @@ def delete(
         render.show_expenses(deleted, fmt, as_json, quiet)
 
 
-def restore(
-    ctx: typer.Context,
-    expense_ids: IdsOrStdinArg,
-    quiet: QuietOpt = False,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-) -> None:
-    """Restore deleted expenses.
+def _ids_command(
+    name: str, change: "Callable[[Store, Sequence[int]], list[Expense]]", doc: str
+) -> Any:
+    """`name ID…|-` with the record options: runs `change`, prints the expenses."""
 
-    Example: expense restore 59
-    """
-    ids = id_args.parse(expense_ids).ids
-    store = open_store(ctx)
-    with book.transaction(store), render.delivered():
-        render.show_expenses(use.restore_expenses(store, ids), fmt, as_json, quiet)
+    def run(ctx: typer.Context, expense_ids: list[str], fmt: RecordFormat, as_json: bool,
+            quiet: bool) -> None:  # fmt: skip
+        ids = id_args.parse(expense_ids).ids
+        store = open_store(ctx)
+        with book.transaction(store), render.delivered():
+            render.show_expenses(change(store, ids), fmt, as_json, quiet)
+
+    return target_command(name, ("expense_ids", IdsOrStdinArg), run, doc, quiet_first=True)
+
+
+restore = _ids_command("restore", lambda s, ids: use.restore_expenses(s, ids),
+                       "Restore deleted expenses.\n\nExample: expense restore 59")  # fmt: skip
 
 
 def tag(
@@ -425,7 +432,7 @@ def clone(
 
     Example: expense clone 59 -d today --idempotency-key hosting-2026-11
     """
-    inp = compose.ExpenseInput(
+    inp = models.ExpenseInput(
         description=description, amount=amount, units=units, date=date, category=category,
         label=label, client=client, project=project, billable=billable, account=account,
         **money_options(tax, tax_amount, original, original_currency),
@@ -436,18 +443,6 @@ def clone(
         render.show_expense(created, fmt, as_json, quiet)
 
 
-def uninvoice(
-    ctx: typer.Context,
-    expense_ids: IdsOrStdinArg,
-    quiet: QuietOpt = False,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-) -> None:
-    """Mark expenses as not invoiced again.
-
-    Example: expense uninvoice 59
-    """
-    ids = id_args.parse(expense_ids).ids
-    store = open_store(ctx)
-    with book.transaction(store), render.delivered():
-        render.show_expenses(use.uninvoice(store, ids), fmt, as_json, quiet)
+uninvoice = _ids_command("uninvoice", lambda s, ids: use.uninvoice(s, ids),
+                         "Mark expenses as not invoiced again.\n\n"
+                         "Example: expense uninvoice 59")  # fmt: skip

@@ -250,14 +250,18 @@ import_file.__doc__ = (import_file.__doc__ or "").replace("{columns}", _columns_
 def _summary(result: "importer.ImportResult", allow_duplicates: bool) -> str:
     """The counts in words, e.g. `imported 12 expenses, skipped 0 already in the book, ...`."""
     verb = "would import" if result.dry_run else "imported"
-    parts = [f"{verb} {result.imported} expenses",
+    parts = [f"{verb} {_n(result.imported, 'expense')}",
              f"skipped {result.skipped} already in the book"]  # fmt: skip
     if result.duplicates:
         done = "imported as well" if allow_duplicates else "skipped"
-        parts.append(f"{result.duplicates} duplicates of expenses in the book {done}")
+        parts.append(f"{_n(result.duplicates, 'duplicate')} of expenses in the book {done}")
     if result.income_skipped:
-        parts.append(f"skipped {result.income_skipped} income rows")
+        parts.append(f"skipped {_n(result.income_skipped, 'income row')}")
     return ", ".join(parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _guess(file: Path) -> ImportFormat:

@@ -3,20 +3,22 @@
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
 from expense_cli.cli.formats import ListFormat, RecordFormat
 from expense_cli.domain.enums import Approval, Reimbursement
 
+if TYPE_CHECKING:
+    from expense_cli.store import Store
+
 
 def complete_names(kind: str) -> Callable[[typer.Context, str], list[str]]:
-    """Complete category, client or project names read from the book."""
+    """Complete category, client, project or import-profile names read from the book."""
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
         from expense_cli.cli.context import AppState, db_path
-        from expense_cli.domain.catalog import names
 
         root = ctx.find_root()
         db = root.params.get("db")
@@ -32,7 +34,7 @@ def complete_names(kind: str) -> Callable[[typer.Context, str], list[str]]:
             return []
         typed = incomplete.casefold()
         try:
-            found = [n for n in names(store, kind) if n.casefold().startswith(typed)]
+            found = [n for n in _book_names(store, kind) if n.casefold().startswith(typed)]
         finally:
             store.close()
         if not _bash():
@@ -40,6 +42,17 @@ def complete_names(kind: str) -> Callable[[typer.Context, str], list[str]]:
         return list(dict.fromkeys(_for_bash(n, incomplete) for n in found))
 
     return complete
+
+
+def _book_names(store: "Store", kind: str) -> list[str]:
+    """The names of `kind` (category, client, project or import profile) in the book."""
+    if kind == "profile":
+        from expense_cli.domain.profiles import profile_names
+
+        return profile_names(store)
+    from expense_cli.domain.catalog import names
+
+    return names(store, kind)
 
 
 def _bash() -> bool:

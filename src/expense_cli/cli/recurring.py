@@ -1,10 +1,11 @@
 """`recurring`: schedules that create expenses on their dates (reference §10.3)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from expense_cli.cli.commands import target_command
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat, chosen
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from expense_cli.domain import recurring as use
     from expense_cli.domain.models import Expense
     from expense_cli.domain.recurring import Schedule
+    from expense_cli.store import Store
 else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
     render = lazy("expense_cli.cli.render")
     use = lazy("expense_cli.domain.recurring")
@@ -128,58 +130,28 @@ def recurring_list(
     render.show_records(schedules, fmt, as_json, _HEADERS, _row, right=[0])
 
 
-def _change(
-    ctx: typer.Context, change: Any, schedule_id: int, fmt: RecordFormat, as_json: bool,
-    quiet: bool,
-) -> None:  # fmt: skip
-    store = open_store(ctx)
-    with book.transaction(store), render.delivered():
-        _show(change(store, schedule_id), fmt, as_json, quiet)
+def _schedule_command(name: str, change: "Callable[[Store, int], Schedule]", doc: str) -> None:
+    """`recurring name ID` with the record options: runs `change`, prints the schedule."""
+
+    def run(ctx: typer.Context, schedule_id: int, fmt: RecordFormat, as_json: bool,
+            quiet: bool) -> None:  # fmt: skip
+        store = open_store(ctx)
+        with book.transaction(store), render.delivered():
+            _show(change(store, schedule_id), fmt, as_json, quiet)
+
+    command = target_command(name, ("schedule_id", ScheduleArg), run, doc, quiet_first=True)
+    recurring.command(name)(command)
 
 
-@recurring.command("pause")
-def recurring_pause(
-    ctx: typer.Context,
-    schedule_id: ScheduleArg,
-    quiet: QuietOpt = False,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-) -> None:
-    """Pause a schedule: `run` creates nothing for it until it is resumed.
-
-    Example: expense recurring pause 3
-    """
-    _change(ctx, lambda s, i: use.set_paused(s, i, True), schedule_id, fmt, as_json, quiet)
-
-
-@recurring.command("resume")
-def recurring_resume(
-    ctx: typer.Context,
-    schedule_id: ScheduleArg,
-    quiet: QuietOpt = False,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-) -> None:
-    """Resume a paused schedule; occurrences dated before today are skipped.
-
-    Example: expense recurring resume 3
-    """
-    _change(ctx, lambda s, i: use.set_paused(s, i, False), schedule_id, fmt, as_json, quiet)
-
-
-@recurring.command("delete")
-def recurring_delete(
-    ctx: typer.Context,
-    schedule_id: ScheduleArg,
-    quiet: QuietOpt = False,
-    fmt: FormatOpt = RecordFormat.TABLE,
-    as_json: JsonOpt = False,
-) -> None:
-    """Stop a schedule for good; the expenses it created stay (with their recurring_id).
-
-    Example: expense recurring delete 3
-    """
-    _change(ctx, use.delete_schedule, schedule_id, fmt, as_json, quiet)
+_schedule_command("pause", lambda s, i: use.set_paused(s, i, True),
+                  "Pause a schedule: `run` creates nothing for it until it is resumed.\n\n"
+                  "Example: expense recurring pause 3")  # fmt: skip
+_schedule_command("resume", lambda s, i: use.set_paused(s, i, False),
+                  "Resume a paused schedule; occurrences dated before today are skipped.\n\n"
+                  "Example: expense recurring resume 3")  # fmt: skip
+_schedule_command("delete", lambda s, i: use.delete_schedule(s, i),
+                  "Stop a schedule for good; the expenses it created stay (with their "
+                  "recurring_id).\n\nExample: expense recurring delete 3")  # fmt: skip
 
 
 @recurring.command("run")

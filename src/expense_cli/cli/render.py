@@ -337,12 +337,28 @@ def expense_fields(e: Expense) -> list[tuple[str, Any]]:
 
 
 def plain(value: Any) -> Any:
-    """A JSON value for a table cell: `{id, name}` as `name (#id)`, booleans as yes/no."""
+    """A JSON value for a table cell: `{id, name}` as `name (#id)`, a receipt as its file
+    name and size, another mapping as `key=value` pairs, a list one item per line,
+    booleans as yes/no."""
     if isinstance(value, dict):
-        return f"{value['name']} (#{value['id']})"
+        if "name" in value and "id" in value:
+            return f"{value['name']} (#{value['id']})"
+        if "filename" in value and "size" in value:
+            return f"{value['filename']} ({_size(value['size'])}, #{value['id']})"
+        return "; ".join(f"{key}={plain(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return "\n".join(str(plain(item)) for item in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024 or unit == "MiB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} bytes"
 
 
 def status_line(message: str) -> None:

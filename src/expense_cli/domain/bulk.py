@@ -9,13 +9,13 @@ names each failing id's fields as `"<id>.<field>"`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from expense_cli.domain import records, rules, text
 from expense_cli.domain.book import load_settings
-from expense_cli.domain.compose import Clock, ExpenseInput, compose
-from expense_cli.domain.models import Expense
+from expense_cli.domain.compose import Clock, compose
+from expense_cli.domain.models import Expense, ExpenseInput
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import ExpenseError, NotFoundError, UsageError, ValidationError
 from expense_cli.store import Store
@@ -30,6 +30,18 @@ def _loaded(store: Store, ids: Sequence[int]) -> tuple[list[int], dict[int, Expe
     unique = list(dict.fromkeys(ids))
     rows = store.expenses_by_id(unique)
     return unique, {i: r for i, r in rows.items() if r["deleted_at"] is None}
+
+
+def _found(
+    unique: list[int], rows: dict[int, ExpenseRow], failures: list[tuple[int, ExpenseError]]
+) -> Iterator[tuple[int, ExpenseRow]]:
+    """Each id with its live row, in input order; a missing id joins `failures`."""
+    for expense_id in unique:
+        row = rows.get(expense_id)
+        if row is None:
+            failures.append((expense_id, _missing(expense_id)))
+        else:
+            yield expense_id, row
 
 
 def _fail(failures: list[tuple[int, ExpenseError]]) -> None:
@@ -77,11 +89,7 @@ def edit_many(
         catalog = cast(Store, CachedCatalog(store))
         failures: list[tuple[int, ExpenseError]] = []
         planned: list[tuple[int, dict[str, Any]]] = []
-        for expense_id in unique:
-            row = rows.get(expense_id)
-            if row is None:
-                failures.append((expense_id, _missing(expense_id)))
-                continue
+        for expense_id, row in _found(unique, rows, failures):
             expense = records.expense(row)
             composed = compose(catalog, settings, clock, inp, expense)
             try:
@@ -134,11 +142,7 @@ def tag_many(
         unique, rows = _loaded(store, ids)
         failures: list[tuple[int, ExpenseError]] = []
         planned: list[tuple[int, tuple[str, ...]]] = []
-        for expense_id in unique:
-            row = rows.get(expense_id)
-            if row is None:
-                failures.append((expense_id, _missing(expense_id)))
-                continue
+        for expense_id, row in _found(unique, rows, failures):
             expense = records.expense(row)
             issues = Issues()
             tags = issues.check("tags", text.apply_tag_edits, expense.tags, replace, add, remove)

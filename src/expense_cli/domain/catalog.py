@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
@@ -251,22 +251,35 @@ def _dated_price(
     return day.isoformat(), format_decimal(price)
 
 
-def archive_category(store: Store, ref: str) -> Category:
+Archivable = TypeVar("Archivable", Category, Client, Project)
+
+
+def _set_archived(
+    store: Store, ref: str, archived: bool, find: Callable[[Store, str, Miss], Archivable],
+    update: Callable[[int, dict[str, Any]], object],
+) -> Archivable:  # fmt: skip
+    """Archive a record, or let it take new expenses again (unarchiving a live one changes
+    nothing)."""
     with store.write():
-        category = find_category(store, ref, Miss.TARGET)
-        if category.is_other:
-            raise ValidationError({"category": "the built-in Other category cannot be archived"})
-        store.update_category(category.id, {"archived": 1})
-        return replace(category, archived=True)
+        record = find(store, ref, Miss.TARGET)
+        if archived or record.archived:
+            update(record.id, {"archived": int(archived)})
+        return replace(record, archived=archived)
+
+
+def _archivable_category(store: Store, ref: str, miss: Miss) -> Category:
+    category = find_category(store, ref, miss)
+    if category.is_other:
+        raise ValidationError({"category": "the built-in Other category cannot be archived"})
+    return category
+
+
+def archive_category(store: Store, ref: str) -> Category:
+    return _set_archived(store, ref, True, _archivable_category, store.update_category)
 
 
 def unarchive_category(store: Store, ref: str) -> Category:
-    """Take new expenses again; unarchiving a live category changes nothing."""
-    with store.write():
-        category = find_category(store, ref, Miss.TARGET)
-        if category.archived:
-            store.update_category(category.id, {"archived": 0})
-        return replace(category, archived=False)
+    return _set_archived(store, ref, False, find_category, store.update_category)
 
 
 def delete_category(store: Store, ref: str) -> Category:
@@ -340,18 +353,11 @@ def edit_client(
 
 
 def archive_client(store: Store, ref: str) -> Client:
-    with store.write():
-        client = find_client(store, ref, Miss.TARGET)
-        store.update_client(client.id, {"archived": 1})
-        return replace(client, archived=True)
+    return _set_archived(store, ref, True, find_client, store.update_client)
 
 
 def unarchive_client(store: Store, ref: str) -> Client:
-    with store.write():
-        client = find_client(store, ref, Miss.TARGET)
-        if client.archived:
-            store.update_client(client.id, {"archived": 0})
-        return replace(client, archived=False)
+    return _set_archived(store, ref, False, find_client, store.update_client)
 
 
 # projects -----------------------------------------------------------------------------
@@ -392,30 +398,17 @@ def edit_project(store: Store, ref: str, name: str | None = None) -> Project:
 
 
 def archive_project(store: Store, ref: str) -> Project:
-    with store.write():
-        project = find_project(store, ref, Miss.TARGET)
-        store.update_project(project.id, {"archived": 1})
-        return replace(project, archived=True)
+    return _set_archived(store, ref, True, find_project, store.update_project)
 
 
 def unarchive_project(store: Store, ref: str) -> Project:
     """A project whose client is archived stays unusable until the client is unarchived."""
-    with store.write():
-        project = find_project(store, ref, Miss.TARGET)
-        if project.archived:
-            store.update_project(project.id, {"archived": 0})
-        return replace(project, archived=False)
+    return _set_archived(store, ref, False, find_project, store.update_project)
 
 
 def names(store: Store, kind: str) -> list[str]:
-    """Names for shell completion."""
-    if kind == "profile":  # import profiles (reference §10.4)
-        from expense_cli.domain.profiles import list_profiles
-
-        try:
-            return [profile.name for profile in list_profiles(store)]
-        except Exception:  # a book from before profiles: nothing to complete
-            return []
+    """Category, client or project names for shell completion (profile names:
+    `profiles.profile_names`)."""
     source: dict[str, Callable[..., Sequence[CategoryRow | ClientRow | ProjectRow]]] = {
         "category": store.categories, "client": store.clients, "project": store.projects
     }  # fmt: skip

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
-import expense_cli.domain.compose_money as foreign
 from expense_cli.domain import accounts, rules, text
+from expense_cli.domain import compose_money as foreign
 from expense_cli.domain.book import Settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.dates import (
@@ -21,13 +21,12 @@ from expense_cli.domain.dates import (
     utc_now,
 )
 from expense_cli.domain.models import (
-    Approval,
     Basis,
     Category,
     Client,
     Expense,
+    ExpenseInput,
     Project,
-    Reimbursement,
 )
 from expense_cli.domain.money import (
     currency_digits,
@@ -43,33 +42,6 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class ExpenseInput:
-    """What the user typed for add/edit/clone: None is "not given", "" clears a field."""
-
-    description: str | None = None
-    amount: str | None = None
-    units: str | None = None
-    date: str | None = None
-    time: str | None = None
-    category: str | None = None
-    label: str | None = None
-    client: str | None = None
-    project: str | None = None
-    billable: bool | None = None
-    notes: str | None = None
-    approval: Approval | None = None
-    reimbursement: Reimbursement | None = None
-    tags: tuple[str, ...] = ()
-    unit_price: str | None = None  # import only: the unit price the row was created with
-    account: str | None = None  # payment account (reference §10.9); None: kept or default
-    # Tax (reference §10.6) and what was paid in another currency (§10.7); "" removes.
-    tax: str | None = None
-    tax_amount: str | None = None
-    original: str | None = None
-    original_currency: str | None = None
-
-
-@dataclass(frozen=True)
 class Clock:
     """One moment for a whole command (an import stamps every row alike)."""
 
@@ -82,6 +54,13 @@ class Clock:
     @cached_property
     def stamp(self) -> str:
         return format_timestamp(self.now)
+
+
+def new_uid() -> str:
+    """The uid of a new expense."""
+    import uuid  # imports `platform`: only on the paths that create expenses
+
+    return str(uuid.uuid4())
 
 
 @dataclass
@@ -301,10 +280,10 @@ class _Composer:
                 f"{category.name} is priced in {category.unit_currency} per "
                 f"{category.unit_name}; this expense is in {currency}",
             )
-        day = self._day()
+        day = self.day()
         return replace(category, unit_price=None if day is None else category.price_on(day))
 
-    def _day(self) -> date | None:
+    def day(self) -> date | None:
         """The date the expense will have, read quietly: `_dates` reports a bad one."""
         if self.inp.date is None:
             return self.base.date if self.keeps_base and self.base else self.clock.today

@@ -1,20 +1,38 @@
 """The composer's tax and foreign-amount steps (reference §10.6, §10.7, §10.10 items 5, 6):
-kept apart from `compose.py`, called by its `_Composer.run` with the composer itself."""
+kept apart from `compose.py`, called by its `_Composer.run` with the composer itself (any
+`Draft`), so this module needs nothing of `compose.py`."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
-from expense_cli.domain.models import Basis, Category
+from expense_cli.domain.models import Basis, Category, Expense, ExpenseInput
 from expense_cli.domain.money import currency_digits, format_minor, normalize_currency, parse_amount
 from expense_cli.domain.taxes import convert_minor, format_rate, parse_tax_rate, tax_of
 
 if TYPE_CHECKING:
-    from expense_cli.domain.compose import ExpenseInput, _Composer
+    from expense_cli.domain.validation import Issues
+    from expense_cli.store import Store
 
 
-def original(c: _Composer, category: Category | None, digits: int) -> ExpenseInput:
+class Draft(Protocol):
+    """What these steps read and write of an expense being composed."""
+
+    store: Store
+    inp: ExpenseInput
+    base: Expense | None
+    cloning: bool
+    issues: Issues
+    values: dict[str, Any]
+    changed: set[str]
+
+    def day(self) -> date | None:
+        """The date the expense will have (None while the typed one is bad)."""
+
+
+def original(c: Draft, category: Category | None, digits: int) -> ExpenseInput:
     """What was paid in another currency, and the amount derived from it when none is
     typed (half-even at the expense's date); returns the input with that amount."""
     inp, base = c.inp, c.base
@@ -46,7 +64,7 @@ def original(c: _Composer, category: Category | None, digits: int) -> ExpenseInp
         derive = base.amount_from_rate and inp.amount is None and redated
         from_rate = base.amount_from_rate and inp.amount is None
     if derive and orig is not None and category is not None and category.basis is Basis.AMOUNT:
-        day = c._day()
+        day = c.day()
         if day is not None:
             from expense_cli.domain.rates import Converter
 
@@ -74,7 +92,7 @@ def original(c: _Composer, category: Category | None, digits: int) -> ExpenseInp
     return inp
 
 
-def tax(c: _Composer, category: Category | None, digits: int) -> None:
+def tax(c: Draft, category: Category | None, digits: int) -> None:
     """The tax rate and amount: as typed, kept (a rate recomputed with the amount), copied
     by a clone, or the category's default for a new expense (or an untaxed clone)."""
     inp, base = c.inp, c.base

@@ -13,12 +13,12 @@ from typing import Any
 from expense_cli.domain import records, rules, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
-from expense_cli.domain.compose import Clock, Composed, ExpenseInput, compose
+from expense_cli.domain.compose import Clock, Composed, compose, new_uid
 from expense_cli.domain.dates import format_timestamp, parse_date
-from expense_cli.domain.models import BillingStatus, Expense, Ref
+from expense_cli.domain.models import BillingStatus, Expense, ExpenseInput
 from expense_cli.domain.money import plain_decimal, rebill_minor
 from expense_cli.domain.records import get_expense
-from expense_cli.domain.validation import InvalidValue, Issues
+from expense_cli.domain.validation import InvalidValue, Issues, checked
 from expense_cli.errors import (
     ConflictError,
     ExpenseError,
@@ -126,12 +126,6 @@ def _replay(store: Store, key: str, fingerprint: str, clock: Clock) -> Expense |
     return get_expense(store, seen["expense_id"])
 
 
-def new_uid() -> str:
-    import uuid  # imports `platform`: only on the paths that create expenses
-
-    return str(uuid.uuid4())
-
-
 def _create(
     store: Store, composed: Composed, clock: Clock, key: str | None, fingerprint: str | None
 ) -> Expense:
@@ -152,10 +146,7 @@ def _create(
 def _key(idempotency_key: str | None) -> str | None:
     if idempotency_key is None:
         return None
-    issues = Issues()
-    key = issues.check("idempotency_key", text.idempotency_key, idempotency_key)
-    issues.raise_if_any()
-    return key
+    return checked("idempotency_key", text.idempotency_key, idempotency_key)
 
 
 def add_expense(
@@ -298,14 +289,6 @@ def restore_expenses(
         return [get_expense(store, i) for i in dict.fromkeys(ids)]
 
 
-def invoice_holders(store: Store, ref: str) -> list[tuple[Ref | None, str]]:
-    """The client and currency of every expense the book holds under invoice `ref`."""
-    return [
-        (Ref(h["client_id"], h["client_name"] or "") if h["client_id"] else None, h["currency"])
-        for h in store.ref_holders(ref)
-    ]
-
-
 def invoice(
     store: Store, ids: Sequence[int], *, ref: str | None = None, clock: Clock | None = None,
     dry_run: bool = False,
@@ -329,7 +312,7 @@ def mark_invoiced(
     issues = Issues()
     rules.check_invoiceable(expenses, issues)
     if ref is not None:
-        rules.check_one_invoice(ref, invoice_holders(store, ref), expenses, issues)
+        rules.check_one_invoice(ref, records.invoice_holders(store, ref), expenses, issues)
     if issues:
         raise ValidationError(issues.fields, "these expenses cannot be invoiced together")
     clashes = [e.id for e in expenses if e.invoiced and ref and e.invoice_ref != ref]

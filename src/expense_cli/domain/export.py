@@ -25,7 +25,7 @@ from typing import TextIO
 
 from expense_cli.domain import accounts
 from expense_cli.domain.models import Expense
-from expense_cli.domain.validation import Issues
+from expense_cli.domain.validation import Issues, checked
 from expense_cli.store import Store, files
 
 # Never written raw (§10.1 item 25): C0, DEL, C1, bidi controls, lone surrogates (they
@@ -179,10 +179,7 @@ def payment_account(account: str | None) -> str | None:
     name (reference §10.9; exit 4, `fields.account`, otherwise)."""
     if account is None:
         return None
-    issues = Issues()
-    checked = issues.check("account", accounts.account, account)
-    issues.raise_if_any()
-    return checked
+    return checked("account", accounts.account, account)
 
 
 DEFAULT_TAX_ACCOUNT = "Assets:Tax:Input"

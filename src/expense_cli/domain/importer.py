@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO, cast
 
-from expense_cli.domain import catalog, rules, text
+from expense_cli.domain import catalog, records, rules, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.columns import IMPORT_COLUMNS as IMPORT_COLUMNS  # re-exported
-from expense_cli.domain.compose import Clock, ExpenseInput, compose
+from expense_cli.domain.compose import Clock, compose, new_uid
 from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
-from expense_cli.domain.expenses import invoice_holders, new_uid
-from expense_cli.domain.models import FORMULA_STARTS, Ref
+from expense_cli.domain.models import FORMULA_STARTS, ExpenseInput, Ref
 from expense_cli.domain.money import format_minor, parse_amount, rebill_minor
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import ExpenseError, UsageError, ValidationError
@@ -598,7 +597,7 @@ class _Importer:
         ref = values["invoice_ref"]
         if ref is not None:
             if ref not in self.invoices:
-                self.invoices[ref] = set(invoice_holders(self.store, ref))
+                self.invoices[ref] = set(records.invoice_holders(self.store, ref))
             rules.check_one_invoice(ref, self.invoices[ref], [row], found)
             if not found:
                 self.invoices[ref].add((row.client, row.currency))

@@ -25,6 +25,17 @@ class Ref:
         return {"id": self.id, "name": self.name}
 
 
+class _Linkable:
+    """A catalogue record that expenses link to as `{id, name}`."""
+
+    id: int
+    name: str
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.id, self.name)
+
+
 @dataclass(frozen=True)
 class UnitPrice:
     """A unit price and the first date it applies to (reference §10.10 item 3)."""
@@ -50,7 +61,7 @@ def price_on(prices: tuple[UnitPrice, ...], day: date) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class Category:
+class Category(_Linkable):
     """`unit_price` is the price in force on the day the category was loaded (today);
     expenses are priced with `price_on` at their own date."""
 
@@ -66,10 +77,6 @@ class Category:
     unit_currency: str | None = None
     unit_prices: tuple[UnitPrice, ...] = ()
     tax_rate: Decimal | None = None  # the default rate of new expenses (reference §10.6)
-
-    @property
-    def ref(self) -> Ref:
-        return Ref(self.id, self.name)
 
     def price_on(self, day: date) -> Decimal | None:
         return price_on(self.unit_prices, day) if self.unit_prices else self.unit_price
@@ -91,16 +98,12 @@ class Category:
 
 
 @dataclass(frozen=True)
-class Client:
+class Client(_Linkable):
     id: int
     name: str
     currency: str
     archived: bool = False
     markup: Decimal = Decimal(0)  # rebill markup in percent (reference §10.5)
-
-    @property
-    def ref(self) -> Ref:
-        return Ref(self.id, self.name)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,17 +116,13 @@ class Client:
 
 
 @dataclass(frozen=True)
-class Project:
+class Project(_Linkable):
     id: int
     name: str
     client: Ref
     client_currency: str
     client_archived: bool = False
     archived: bool = False
-
-    @property
-    def ref(self) -> Ref:
-        return Ref(self.id, self.name)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,6 +143,33 @@ class Money:
 
     def __str__(self) -> str:
         return format_minor(self.minor, self.digits)
+
+
+@dataclass(frozen=True)
+class ExpenseInput:
+    """What the user typed for add/edit/clone: None is "not given", "" clears a field."""
+
+    description: str | None = None
+    amount: str | None = None
+    units: str | None = None
+    date: str | None = None
+    time: str | None = None
+    category: str | None = None
+    label: str | None = None
+    client: str | None = None
+    project: str | None = None
+    billable: bool | None = None
+    notes: str | None = None
+    approval: Approval | None = None
+    reimbursement: Reimbursement | None = None
+    tags: tuple[str, ...] = ()
+    unit_price: str | None = None  # import only: the unit price the row was created with
+    account: str | None = None  # payment account (reference §10.9); None: kept or default
+    # Tax (reference §10.6) and what was paid in another currency (§10.7); "" removes.
+    tax: str | None = None
+    tax_amount: str | None = None
+    original: str | None = None
+    original_currency: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,13 @@ from typing import Any
 from expense_cli.domain.listing import Filters, build_query
 from expense_cli.domain.money import currency_digits, format_minor, normalize_currency
 from expense_cli.domain.rates import Converter
-from expense_cli.domain.report import GROUP_FIELDS, _group_value, _sort_key, _tag_spellings
+from expense_cli.domain.report import (
+    _group_value,
+    _sort_key,
+    _tag_spellings,
+    group_names,
+    groupings,
+)
 from expense_cli.domain.taxes import half_even
 from expense_cli.domain.validation import InvalidValue
 from expense_cli.errors import UsageError, ValidationError
@@ -106,22 +112,16 @@ class _Summer:
 
 
 def _net(s: _Sum) -> str:
-    """Net = total − tax, each rounded once: printed as the difference of the printed
-    total and tax, so the three figures always add up."""
-    total = half_even(s.total * 10**s.digits)
-    return format_minor(total - half_even(s.tax * 10**s.digits), s.digits)
+    """Net = total − tax, exact, then rounded once like every printed figure (reference
+    §10.7): converted, the three may differ by a cent from adding the printed ones."""
+    return _fmt(s.total - s.tax, s.digits)
 
 
 def money_report(
     store: Store, filters: Filters, by: Sequence[str], *, tax: bool, convert: str | None
 ) -> tuple[list[MoneyRow], list[MoneyRow]]:
     """The report rows and the totals rows (each expense once)."""
-    by = tuple(by) or ("category",)
-    if len(by) > 2 or len(set(by)) != len(by):
-        raise UsageError("--by takes one or two different groupings")
-    for name in by:
-        if name not in GROUP_FIELDS:
-            raise UsageError(f"--by: {name!r} is not one of {', '.join(GROUP_FIELDS)}")
+    by = groupings(by)
     target = None if convert is None else target_currency(convert)
     dated = target is not None
     with store.read():
@@ -129,12 +129,7 @@ def money_report(
         rows = store.report_rows(query, by, tax=tax, dated=dated)
         # each expense is in exactly one group unless grouped by tag: the groups add up
         grand = rows if "tag" not in by else store.report_rows(query, (), tax=tax, dated=dated)
-        names = {
-            kind: store.names_by_id(table)
-            for kind, table in (("category", "categories"), ("client", "clients"),
-                                ("project", "projects"))
-            if kind in by
-        }  # fmt: skip
+        names = group_names(store, by)
         summer = _Summer(store, target)
         spelling = _tag_spellings(rows) if "tag" in by else {}
         groups: dict[Any, _Sum] = {}

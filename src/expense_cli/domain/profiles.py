@@ -57,6 +57,14 @@ def list_profiles(store: Store) -> list[Profile]:
     return [_profile(row) for row in sql.profiles(store)]
 
 
+def profile_names(store: Store) -> list[str]:
+    """Profile names for shell completion."""
+    try:
+        return [profile.name for profile in list_profiles(store)]
+    except Exception:  # a book from before profiles: nothing to complete
+        return []
+
+
 def get_profile(store: Store, name: str) -> Profile:
     row = sql.profile_named(store, name.strip())
     if row is None:

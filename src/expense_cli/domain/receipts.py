@@ -15,7 +15,7 @@ from typing import Any
 from expense_cli.domain import expenses as single
 from expense_cli.domain.compose import Clock
 from expense_cli.domain.listing import Filters, build_query
-from expense_cli.domain.models import Expense
+from expense_cli.domain.models import Expense, Receipt
 from expense_cli.domain.records import get_expense, receipts
 from expense_cli.domain.text import CONTROL_CHARS
 from expense_cli.errors import ConflictError, NotFoundError, UsageError, ValidationError
@@ -28,32 +28,18 @@ UNKNOWN_MEDIA_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
-class ListedReceipt:
+class ListedReceipt(Receipt):
     """A receipt as `receipt list` shows it: with the id of its expense."""
 
-    id: int
     expense_id: int
-    filename: str
-    sha256: str
-    size: int
-    media_type: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "expense_id": self.expense_id,
-            "filename": self.filename,
-            "sha256": self.sha256,
-            "size": self.size,
-            "media_type": self.media_type,
-        }
+        return {"id": self.id, "expense_id": self.expense_id, **super().to_json()}
 
 
 def _listed(row: ReceiptRow) -> ListedReceipt:
-    return ListedReceipt(
-        row["id"], row["expense_id"], row["filename"], row["sha256"], row["size"],
-        row["media_type"],
-    )  # fmt: skip
+    return ListedReceipt(row["id"], row["filename"], row["sha256"], row["size"],
+                         row["media_type"], row["expense_id"])  # fmt: skip
 
 
 # names -------------------------------------------------------------------------------

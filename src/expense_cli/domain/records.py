@@ -155,6 +155,11 @@ def receipt_count(joined: str | None) -> int:
     return len(receipts(joined))
 
 
+def invoice_holders(store: Store, ref: str) -> list[tuple[Ref | None, str]]:
+    """The client and currency of every expense the book holds under invoice `ref`."""
+    return [(_ref(h["client_id"], h["client_name"]), h["currency"]) for h in store.ref_holders(ref)]
+
+
 def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
     """A live expense; with `deleted`, a deleted one may be shown too (rule 14)."""
     row = store.expense(expense_id)

@@ -88,27 +88,34 @@ def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) ->
     return report_and_totals(store, filters, by)[0]
 
 
-def report_and_totals(
-    store: Store, filters: Filters, by: Sequence[str] = ("category",)
-) -> tuple[list[ReportRow], dict[str, tuple[int, str]]]:
-    """The report and its total row per currency, in one read: each expense is in exactly
-    one group unless grouped by tag, so then the groups' own rows make the totals."""
+def groupings(by: Sequence[str]) -> tuple[str, ...]:
+    """`--by` checked: one or two different names of GROUP_FIELDS (default: category)."""
     by = tuple(by) or ("category",)
     if len(by) > 2 or len(set(by)) != len(by):
         raise UsageError("--by takes one or two different groupings")
     for name in by:
         if name not in GROUP_FIELDS:
             raise UsageError(f"--by: {name!r} is not one of {', '.join(GROUP_FIELDS)}")
+    return by
+
+
+def group_names(store: Store, by: Sequence[str]) -> dict[str, dict[int, str]]:
+    """The name of each category, client or project by id, for the ones grouped `by`."""
+    tables = {"category": "categories", "client": "clients", "project": "projects"}
+    return {kind: store.names_by_id(table) for kind, table in tables.items() if kind in by}
+
+
+def report_and_totals(
+    store: Store, filters: Filters, by: Sequence[str] = ("category",)
+) -> tuple[list[ReportRow], dict[str, tuple[int, str]]]:
+    """The report and its total row per currency, in one read: each expense is in exactly
+    one group unless grouped by tag, so then the groups' own rows make the totals."""
+    by = groupings(by)
     with store.read():
         query = build_query(store, filters)
         rows = store.report_rows(query, by)
         grand = rows if "tag" not in by else store.report_rows(query, ())
-        names = {
-            kind: store.names_by_id(table)
-            for kind, table in (("category", "categories"), ("client", "clients"),
-                                ("project", "projects"))
-            if kind in by
-        }  # fmt: skip
+        names = group_names(store, by)
     spelling = _tag_spellings(rows) if "tag" in by else {}
     merged: dict[tuple[Any, ...], list[Any]] = {}
     for row in rows:

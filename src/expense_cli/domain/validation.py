@@ -54,3 +54,11 @@ class Issues:
     def raise_if_any(self) -> None:
         if self.fields:
             raise ValidationError(self.fields)
+
+
+def checked(field: str, parse: Callable[..., T], *args: object) -> T:
+    """`parse(*args)`, or its `InvalidValue` raised as a `ValidationError` under `field`."""
+    try:
+        return parse(*args)
+    except InvalidValue as exc:
+        raise ValidationError({field: str(exc)}) from None

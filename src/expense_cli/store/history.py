@@ -33,9 +33,12 @@ from expense_cli.store.rows import ChangeRow, ExpenseRow, HistoryRow
 # Rows that point at an expense but are not part of its state: an idempotency key and a
 # recurring occurrence key outlive an undone creation (reference §10.10 item 11).
 _NOT_STATE = frozenset({"change_expenses", "idempotency_keys", "recurring_occurrences"})
-_QUIET_COLUMNS = frozenset({"updated_at", "scale"})  # not named in a summary
+# Not named in a summary: bookkeeping that changes with the fields that are named.
+_QUIET_COLUMNS = frozenset({"updated_at", "scale", "invoiced_at"})
+# Columns by the names the expense's JSON gives them (reference §1).
 _FIELD_NAMES = {"amount_minor": "amount", "tax_minor": "tax_amount",
                 "original_minor": "original_amount", "rebill_minor": "rebill_amount",
+                "category_id": "category", "client_id": "client", "project_id": "project",
                 "expense_tags": "tags"}  # fmt: skip
 _SUMMARY_ITEMS = 5
 
