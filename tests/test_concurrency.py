@@ -1,5 +1,5 @@
 """Concurrent writers (reference §7, §6, §8 reliability): real `expense` processes writing one book
-at once, and a writer holding the lock shorter and longer than the 5 s busy timeout.
+at once, and a writer holding the lock shorter and longer than the 10 s busy timeout.
 
 Every command is the installed `expense` in its own OS process, as cron jobs and scripts run
 it. `EXPENSE_STRESS=1` runs twelve processes instead of eight, with five times the commands.
@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from expense_cli.store import schema
+from expense_cli.store.connection import DEFAULT_BUSY_TIMEOUT_MS
 from tests.conftest import EXPENSE, Cli, installed_env, run_installed
 
 pytestmark = [
@@ -29,7 +30,7 @@ pytestmark = [
 STRESS = os.environ.get("EXPENSE_STRESS") == "1"
 WORKERS = 12 if STRESS else 8
 ADDS = 25 if STRESS else 5  # per worker; then i % 4 == 1 is tagged, i % 4 == 3 edited
-BUSY_TIMEOUT_S = 5.0
+BUSY_TIMEOUT_S = DEFAULT_BUSY_TIMEOUT_MS / 1000
 
 # One writer: a loop of real `expense` commands, one JSON line per command on stdout.
 WORKER = r"""

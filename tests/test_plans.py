@@ -2,11 +2,12 @@
 §3: keyset pagination stays fast at any depth).
 
 The store picks a `Plan` for each resolved `ExpenseQuery` (`store.listing`):
-- `walk` reads the partial `live_<sort>` index, or `live_<link>_<sort>` when one category,
-  client or project is filtered, in sort order from the keyset position; the LIMIT stops it.
+- `walk` reads the partial `live_<sort>` index in sort order from the keyset position (it
+  carries the category, client and project, so a link filter is checked on its entries);
+  the LIMIT stops it.
   Its page query must therefore never sort (`USE TEMP B-TREE FOR ORDER BY`).
-- `set` starts from a small set found through an index (tags, the FTS5 search table, a range
-  or equality index, the deleted index) and sorts only that set.
+- `set` starts from a small set found through an index (tags, the FTS5 search table, a range,
+  equality or link index, the deleted index) and sorts only that set.
 `SMALL_SET` decides between them from a bounded count; tests force each kind by patching it
 (0: walk wherever possible; huge: a set wherever a filter can seed one).
 
@@ -46,6 +47,9 @@ FORCE = {"walk": 0, "set": 10**9}
 BARE_SCAN = re.compile(r"^SCAN (e|expenses|t|expense_tags)$")
 # Filters that can seed a `set` plan (a range on the sort column itself narrows the walk).
 SET_SOURCES = {
+    "one category": "category_id",
+    "client": "client_id",
+    "project": "project_id",
     "two categories": "category_id",
     "client name": "client_name",
     "billable": "billable",
@@ -74,11 +78,14 @@ SET_INDEX = {
     "approval_status": "live_by_approval_status",
     "reimbursement_status": "live_by_reimbursement_status",
     "currency": "live_by_currency",
-    # A set of categories or clients starts from any index led by that column: the plain
-    # one or a partial live_<link>_<sort> one (SQLite picks by its own estimates).
-    "category_id": ("expenses_by_category", "live_category_"),
-    "client_name": ("expenses_by_client", "live_client_"),
+    "category_id": "expenses_by_category",
+    "client_id": "expenses_by_client",
+    "client_name": "expenses_by_client",
+    "project_id": "expenses_by_project",
 }
+# A single link filter under `--sort id` always walks: its expenses_by_<link> index is
+# already in id order, so the store does not count it.
+LINK_FILTERS = ("one category", "client", "project")
 
 
 # the book ----------------------------------------------------------------------------
@@ -177,6 +184,8 @@ def _force(monkeypatch: pytest.MonkeyPatch, small_set: int) -> None:
     # `store.expenses` imported the name, so both modules are patched.
     monkeypatch.setattr(listing, "SMALL_SET", small_set)
     monkeypatch.setattr(store_expenses, "SMALL_SET", small_set)
+    if small_set:  # a set wherever a filter can seed one: a link's set always pays
+        monkeypatch.setattr(store_expenses, "SET_ROW_COST", 0)
 
 
 # explaining ---------------------------------------------------------------------------
@@ -241,6 +250,8 @@ def _expected_kind(filter_name: str, sort: str, forced: str) -> str:
         return "set"  # the deleted index is the only way in, whatever SMALL_SET says
     source = SET_SOURCES.get(filter_name)
     if forced == "walk" or source is None or source == SORT_COLUMNS[sort]:
+        return "walk"
+    if filter_name in LINK_FILTERS and sort == "id":
         return "walk"
     return "set"
 
@@ -337,8 +348,14 @@ def test_walk_and_set_plans_return_the_same_pages(
 )  # fmt: skip
 @pytest.mark.parametrize("sort", SORTS)
 def test_walk_plans_name_the_live_index_of_their_sort_and_link(
-    plan_book: Book, filters: dict[str, str], link: str | None, sort: str
+    plan_book: Book,
+    monkeypatch: pytest.MonkeyPatch,
+    filters: dict[str, str],
+    link: str | None,
+    sort: str,
 ) -> None:
+    """A walk reads live_<sort> whatever link is filtered (the index holds the links)."""
+    _force(monkeypatch, 0)  # the plan book's links are small sets otherwise
     resolved: dict[str, Any] = {}
     for key, name in filters.items():
         value = plan_book.ids[name]
@@ -349,10 +366,8 @@ def test_walk_plans_name_the_live_index_of_their_sort_and_link(
     column = SORT_COLUMNS[sort]
     if column == "id":
         assert index_for(plan, q) is None
-    elif link is None:
-        assert index_for(plan, q) == f"live_{column}"
     else:
-        assert index_for(plan, q) == f"live_{link.removesuffix('_id')}_{column}"
+        assert index_for(plan, q) == f"live_{column}"
 
 
 def test_set_plans_have_no_walk_index(plan_book: Book) -> None:
@@ -392,7 +407,8 @@ def test_the_counts_that_choose_a_plan_do_not_scan_either(
     conn = plan_book.store.conn
     conn.set_trace_callback(seen.append)
     try:
-        q = ExpenseQuery(sort="id", limit=51, **_filters(plan_book.ids)[filter_name])
+        sort = "created" if filter_name in LINK_FILTERS else "id"  # see LINK_FILTERS
+        q = ExpenseQuery(sort=sort, limit=51, **_filters(plan_book.ids)[filter_name])
         plan_book.store.plan(q)  # sorted by id, so no range is the sort's own
     finally:
         conn.set_trace_callback(None)
@@ -442,3 +458,60 @@ def test_per_day_report_sums_equal_a_plain_group_by(plan_book: Book) -> None:
     )
     assert got == sorted(tuple(row) for row in plain)
     assert got, "the plan book has live expenses"
+
+
+# Book size (issue 20): the compacting step drops the live_<link>_<sort> indexes and
+# rebuilds live_<sort> with the links; a book of the version before keeps every row.
+def test_a_book_before_the_compact_list_indexes_upgrades_with_rows_intact(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    from expense_cli.store import schema
+
+    step = schema.STEPS.index(schema._m_compact_list_indexes)
+    path = tmp_path / "old.db"
+    steps = Migrations("expense")
+    for older in schema.STEPS[:step]:
+        steps(name=older.__name__.lstrip("_"))(older)
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
+        conn.execute(f"PRAGMA user_version = {step}")
+        for n in range(1, 31):
+            conn.execute(
+                """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
+                   category_id, client_id, approval_status, reimbursement_status, created_at,
+                   updated_at, deleted_at)
+                   VALUES (?, 'Old lunch', ?, ?, 'USD', 2, ?, NULL, 'approved',
+                           'not_reimbursable', ?, ?, ?)""",
+                [f"u-{n}", f"2025-03-{n:02d}", 100 * n, 1 + n % 3,
+                 f"2025-03-{n:02d}T10:00:00.000000Z", f"2025-04-{n:02d}T10:00:00.000000Z",
+                 "2025-05-01T00:00:00.000000Z" if n % 10 == 0 else None],
+            )  # fmt: skip
+        before = conn.execute("SELECT * FROM expenses ORDER BY id").fetchall()
+        assert "live_category_created_at" in {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+
+    store = Store.open(path)
+    try:
+        conn = store.conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST
+        assert conn.execute("SELECT * FROM expenses ORDER BY id").fetchall() == before
+        indexes = {
+            row[0]: row[1]
+            for row in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+        }
+        assert not [name for name in indexes if re.match(r"live_(category|client|project)_", name)]
+        for key in schema.SORT_KEYS:
+            assert f"({key}, id, category_id, client_id, project_id)" in indexes[f"live_{key}"]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        q = ExpenseQuery(category_ids=(2,), sort="date", descending=False, limit=51)
+        rows = list(store.iter_expenses(q))
+        assert [row["id"] for row in rows] == [n for n in range(1, 31) if n % 3 == 1 and n % 10]
+    finally:
+        store.close()

@@ -41,7 +41,7 @@ def register(app: typer.Typer, only: str | None = None) -> None:
 
 
 T = TypeVar("T")
-# `Expense` records, or flat CSV rows (`tuple[Any, ...]`) when the format is CSV (_source).
+# `Expense` records, or CSV chunks (text or flat rows) when the format is CSV (_source).
 Source = Iterable[Any]
 
 
@@ -49,8 +49,8 @@ def _write(
     expenses: Source, kind: ExportFormat, out: TextIO, account: str | None,
     tax_account: str = "Assets:Tax:Input",
 ) -> int:  # fmt: skip
-    if kind is ExportFormat.CSV:  # `expenses` are flat rows here (see _source)
-        return render.write_csv_rows(expenses, False, out)
+    if kind is ExportFormat.CSV:  # `expenses` are CSV chunks here (see _source)
+        return render.write_csv_chunks(expenses, out)
     if kind is ExportFormat.JSON:
         return render.write_json_list(expenses, {"limit": None, "next_cursor": None}, out)
     if kind is ExportFormat.NDJSON:
@@ -144,13 +144,14 @@ def _pack(store: "Store", filters: "Filters", folder: Path | None) -> None:
 
 
 def _source(store: "Store", filters: "Filters", kind: ExportFormat) -> Source:
-    """Oldest first; CSV streams flat rows (no record per row: the export's hot loop)."""
+    """Oldest first; CSV streams text SQLite rendered (no record per row: the export's hot
+    loop), with flat rows only where a cell needs neutralising or escaping."""
     if kind is ExportFormat.CSV:
-        return listing.iter_csv_rows(store, filters, "date")
+        return listing.iter_csv_chunks(store, filters, "date")
     return listing.iter_all(store, filters, "date")
 
 
 def _counted(expenses: Iterable[T], advance: Callable[[int], None]) -> Iterator[T]:
     for expense in expenses:
-        advance(1)
+        advance(expense.count("\n") if isinstance(expense, str) else 1)  # CSV text: its rows
         yield expense

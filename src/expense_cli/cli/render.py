@@ -134,6 +134,25 @@ def write_csv_rows(
     return count
 
 
+def write_csv_chunks(chunks: Iterable[str | tuple[Any, ...]], out: TextIO | None = None) -> int:
+    """CSV from `listing.iter_csv_chunks`: finished text as it is, flat rows as
+    `write_csv_rows` writes them; returns the number of rows written."""
+    out = out or sys.stdout
+    writer = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for chunk in chunks:
+        if chunk.__class__ is str:
+            out.write(chunk)
+            count += chunk.count("\n")
+            continue
+        cells = _cells(chunk)  # type: ignore[arg-type]
+        (quoted if "\r" in "".join(cells) else writer).writerow(cells)
+        count += 1
+    return count
+
+
 def write_ndjson(expenses: Iterable[Expense], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     count = 0

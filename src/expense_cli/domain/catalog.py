@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.dates import MIN_DATE, local_today, parse_date
-from expense_cli.domain.models import Approval, Basis, Category, Client, Project, Reimbursement
+from expense_cli.domain.models import Approval, Basis, Reimbursement
 from expense_cli.domain.money import (
     format_decimal,
     normalize_currency,
@@ -24,6 +24,7 @@ from expense_cli.errors import ConflictError, NotFoundError, UsageError, Validat
 from expense_cli.store import Store
 
 if TYPE_CHECKING:
+    from expense_cli.domain.catalog_models import Category, Client, Project
     from expense_cli.store.rows import CategoryRow, ClientRow, ProjectRow, UnitPriceRow
 
 
@@ -251,7 +252,7 @@ def _dated_price(
     return day.isoformat(), format_decimal(price)
 
 
-Archivable = TypeVar("Archivable", Category, Client, Project)
+Archivable = TypeVar("Archivable", "Category", "Client", "Project")  # `list -c` builds none
 
 
 def _set_archived(

@@ -329,6 +329,74 @@ def _stream_csv_rows(store: Store, query: ExpenseQuery) -> Iterator[tuple[Any, .
         yield from map(records.csv_row_maker(names), found)
 
 
+def iter_csv_chunks(
+    store: Store, filters: Filters, sort: str = "-created"
+) -> Iterator[str | tuple[Any, ...]]:
+    """`iter_csv_rows` for `export -f csv`, most of it rendered by SQLite: runs of finished
+    CSV text (`str`, each line ending in a newline) that need nothing more, and between
+    them flat rows (`tuple`) for `render` to neutralise and escape — the rows holding a
+    control character, a line break, or a cell starting like a formula."""
+    field, descending = parse_sort(sort)
+    query = replace(build_query(store, filters), sort=field, descending=descending)
+    return _stream_csv_chunks(store, query)
+
+
+# In SQLite's lines a cell starts after a `,` (the first is the id, never neutralised),
+# quoted or not; a leading tab or CR is a control character, found by `isprintable`.
+_FORMULA_CELL = re.compile(",\"?[=+@'-]")
+
+
+def _stream_csv_chunks(store: Store, query: ExpenseQuery) -> Iterator[str | tuple[Any, ...]]:
+    digits = _minor_digits()
+    with store.read():
+        for lines in store.iter_csv_lines(query, digits):
+            try:  # an int among the lines (a row SQLite left to Python) fails the test
+                clean = all(map(str.isprintable, lines))  # no control, bidi or line break
+            except TypeError:
+                clean = False
+            chunk = "\n".join([*lines, ""]) if clean else ""  # each line ends in "\n"
+            if clean and _FORMULA_CELL.search(chunk) is None:
+                yield chunk
+            else:
+                yield from _mixed_chunks(store, lines)
+
+
+def _mixed_chunks(store: Store, lines: list[Any]) -> Iterator[str | tuple[Any, ...]]:
+    """A batch with rows SQLite's text cannot carry: those come through the record path."""
+    ids = {
+        line if line.__class__ is int else int(line[: line.index(",")])
+        for line in lines
+        if line.__class__ is int or text.CONTROL_CHARS.search(line) or _FORMULA_CELL.search(line)
+    }
+    rows: dict[int, tuple[Any, ...]] = {}
+    if ids:  # else only harmless non-printables (a no-break space): SQLite's text stands
+        names, found = store.iter_expense_tuples(
+            ExpenseQuery(ids=tuple(sorted(ids)), include_deleted=True, sort="id", descending=False)
+        )
+        flat = records.csv_row_maker(names)
+        at = names.index("id")
+        rows = {row[at]: flat(row) for row in found}
+    run: list[str] = []
+    for line in lines:
+        key = line if line.__class__ is int else int(line[: line.index(",")])
+        if key in ids:
+            if run:
+                yield "\n".join(run) + "\n"
+                run = []
+            yield rows[key]
+        else:
+            run.append(line)
+    if run:
+        yield "\n".join(run) + "\n"
+
+
+def _minor_digits() -> dict[str, int]:
+    """Minor digits of every ISO 4217 currency that has them (original amounts' SQL)."""
+    from iso4217 import Currency
+
+    return {c.code: int(c.exponent) for c in Currency if c.exponent is not None}
+
+
 def count(store: Store, filters: Filters) -> int:
     """How many expenses match (for progress bars)."""
     with store.read():

@@ -14,16 +14,11 @@ from expense_cli.domain.models import (
     Approval,
     Basis,
     BillingStatus,
-    Category,
-    Client,
     Expense,
     Money,
-    Project,
     Receipt,
     Ref,
     Reimbursement,
-    UnitPrice,
-    price_on,
 )
 from expense_cli.domain.money import currency_digits, format_minor
 from expense_cli.domain.taxes import format_rate
@@ -31,6 +26,7 @@ from expense_cli.errors import NotFoundError
 from expense_cli.store.listing import TAG_SEPARATOR
 
 if TYPE_CHECKING:
+    from expense_cli.domain.catalog_models import Category, Client, Project
     from expense_cli.store import Store
     from expense_cli.store.rows import CategoryRow, ClientRow, ExpenseRow, ProjectRow, UnitPriceRow
 
@@ -44,6 +40,8 @@ def category(
 ) -> Category:
     """A category with its dated prices (`store.unit_prices` rows); `unit_price` is the one
     in force `today`."""
+    from expense_cli.domain.catalog_models import Category, UnitPrice, price_on
+
     dated = tuple(UnitPrice(date.fromisoformat(p["starts"]), Decimal(p["price"])) for p in prices)
     current = price_on(dated, today) if dated and today else _decimal(row["unit_price"])
     return Category(
@@ -63,6 +61,8 @@ def category(
 
 
 def client(row: ClientRow) -> Client:
+    from expense_cli.domain.catalog_models import Client
+
     return Client(
         row["id"], row["name"], row["currency"], bool(row["archived"]),
         Decimal(row["markup_bp"]).scaleb(-2),
@@ -70,6 +70,8 @@ def client(row: ClientRow) -> Client:
 
 
 def project(row: ProjectRow) -> Project:
+    from expense_cli.domain.catalog_models import Project
+
     return Project(
         id=row["id"],
         name=row["name"],

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from expense_cli.domain.validation import InvalidValue
+
+if TYPE_CHECKING:
+    from fractions import Fraction  # imported where used: not on the list/show path
 
 _RATE = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?", re.ASCII)
 _EXCHANGE_RATE = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,18}))?", re.ASCII)
@@ -46,6 +49,8 @@ def format_rate(rate: Decimal) -> str:
 
 def tax_of(amount_minor: int, rate: Decimal) -> int:
     """The tax inside a gross amount: amount × rate / (100 + rate), half-even, minor units."""
+    from fractions import Fraction
+
     r = Fraction(rate)
     return half_even(Fraction(amount_minor) * r / (100 + r))
 
@@ -72,4 +77,6 @@ def to_minor(value: Fraction, digits: int) -> int:
 
 def convert_minor(minor: int, digits: int, factor: Fraction, target_digits: int) -> int:
     """`minor` (of a currency with `digits`) times `factor`, in the target's minor units."""
+    from fractions import Fraction
+
     return to_minor(Fraction(minor, 10**digits) * factor, target_digits)

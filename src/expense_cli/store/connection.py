@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from expense_cli.errors import DatabaseUnavailableError
-from expense_cli.store import files, schema
-from expense_cli.store.base import unavailable
+from expense_cli.store import schema
+from expense_cli.store.base import StoreBase, unavailable
 from expense_cli.store.catalog import CatalogQueries
 from expense_cli.store.expenses import ExpenseQueries
-from expense_cli.store.history import HistoryQueries
-from expense_cli.store.invoices import InvoiceQueries
-from expense_cli.store.rates import RateQueries
-from expense_cli.store.receipts import ReceiptQueries
-from expense_cli.store.recurring import RecurringQueries
 
-DEFAULT_BUSY_TIMEOUT_MS = 5000
+if TYPE_CHECKING:  # the other features' queries load on first use (`Book._whole`)
+    from expense_cli.store.history import HistoryQueries
+    from expense_cli.store.invoices import InvoiceQueries
+    from expense_cli.store.rates import RateQueries
+    from expense_cli.store.receipts import ReceiptQueries
+    from expense_cli.store.recurring import RecurringQueries
+
+# Writes take milliseconds, but eight writers on two busy cores can starve one past 5 s
+# (SQLite's busy handler is not fair): 10 s keeps a cron job beside scripts from failing.
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
 
 def _create_file(path: Path) -> None:
     """The book and its missing folders, private (0600/0700) whatever the umask."""
+    from expense_cli.store import files  # only a new book or a copy needs the file helpers
+
     try:
         files.make_private_dirs(path.parent)
         files.create_private(path)
@@ -38,9 +46,59 @@ def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
-class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, RecurringQueries,
-            InvoiceQueries, RateQueries):  # fmt: skip
-    """One open book: the connection with its pragmas, at the latest schema version."""
+class Book(CatalogQueries, ExpenseQueries):
+    """One open book: the connection with its pragmas, at the latest schema version.
+
+    It opens with the queries a read of expenses needs (catalogue, expenses): `list` and
+    `show` import no other feature's module. The first write (the change log's hooks
+    below) or the first use of another feature's query makes it a whole `Store` (`_whole`),
+    with the change log of store/history.py, before anything is written."""
+
+    def _whole(self) -> None:
+        """Become a `Store` with every feature's queries and the change log."""
+        self.__class__ = _whole_class()
+
+    if not TYPE_CHECKING:  # mypy sees `Store` with every method: no `Any` from here
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__") or type(self) is not Book:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self._whole()
+            return getattr(self, name)
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """`StoreBase.write`, the book made whole first: the change log's modules load
+        before `BEGIN IMMEDIATE`, not while this process holds the write lock."""
+        self._whole()
+        with StoreBase.write(self):
+            yield
+
+    # The change log's hooks (store/base.py): each makes the book whole first, so every
+    # write runs store/history.py's hooks exactly as before.
+    def _begin_change(self) -> None:
+        self._whole()
+        self._begin_change()
+
+    def _end_change(self) -> None:
+        self._whole()
+        self._end_change()
+
+    def _discard_change(self) -> None:
+        self._whole()
+        self._discard_change()
+
+    def _touch(self, expense_id: int) -> None:
+        self._whole()
+        self._touch(expense_id)
+
+    def _created(self, expense_id: int) -> None:
+        self._whole()
+        self._created(expense_id)
+
+    def _next_expense_id(self) -> int | None:
+        self._whole()
+        return self._next_expense_id()
 
     @classmethod
     def open(
@@ -66,7 +124,7 @@ class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, Recu
             )
         except sqlite3.Error as exc:
             raise unavailable(exc, path) from None
-        store = cls(conn, path)
+        store = cast("Store", cls(conn, path))
         try:
             store._prepare(busy_timeout_ms)
         except sqlite3.Error as exc:
@@ -86,7 +144,7 @@ class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, Recu
                 f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
                 timeout=busy_timeout_ms / 1000,
             )  # fmt: skip
-            store = cls(conn, path)
+            store = cast("Store", cls(conn, path))
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             store._gate()
         except sqlite3.Error as exc:
@@ -169,6 +227,8 @@ class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, Recu
         rename (`files.replacing` checks DEST and removes the temp file on failure).
         Without `progress` it copies in one step; with it, in steps that SQLite restarts
         if another connection writes meanwhile — consistent either way."""
+        from expense_cli.store import files
+
         with files.replacing(dest, self.path) as temp:
             target = sqlite3.connect(temp.path)
             try:
@@ -194,6 +254,8 @@ class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, Recu
         text = str(exc).lower()
         if any(word in text for word in ("locked", "busy", "malformed", "not a database")):
             return unavailable(exc, self.path)
+        from expense_cli.store import files
+
         return files.failed(dest, str(exc))
 
     def _version(self) -> int:
@@ -229,6 +291,38 @@ class Store(HistoryQueries, CatalogQueries, ExpenseQueries, ReceiptQueries, Recu
             db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
             schema.migrations().apply(db)
             self.conn.execute(f"PRAGMA user_version = {schema.LATEST}")
+
+
+if TYPE_CHECKING:
+
+    class Store(HistoryQueries, ReceiptQueries, RecurringQueries, InvoiceQueries, RateQueries,
+                Book):  # fmt: skip
+        """An open book with every feature's queries (at run time a `Book` until it needs
+        more, then the class `_whole_class` makes)."""
+
+else:
+    Store = Book
+
+
+_WHOLE: list[type[Book]] = []
+
+
+def _whole_class() -> type[Book]:
+    """`Store` as a class: the book's own queries and every feature's, the change log's
+    hooks (store/history.py) first. Built once, on first need."""
+    if not _WHOLE:
+        from expense_cli.store.history import HistoryQueries
+        from expense_cli.store.invoices import InvoiceQueries
+        from expense_cli.store.rates import RateQueries
+        from expense_cli.store.receipts import ReceiptQueries
+        from expense_cli.store.recurring import RecurringQueries
+
+        class WholeStore(HistoryQueries, ReceiptQueries, RecurringQueries, InvoiceQueries,
+                         RateQueries, Book):  # fmt: skip
+            __doc__ = Book.__doc__
+
+        _WHOLE.append(WholeStore)
+    return _WHOLE[0]
 
 
 def discard_book(path: Path) -> None:

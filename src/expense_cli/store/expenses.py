@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from operator import itemgetter
 from typing import Any, cast
 
 from expense_cli.store.base import StoreBase, fits
 from expense_cli.store.listing import (
     CLIENTS_NAMED,
     RANGES,
+    SET_ROW_COST,
     SMALL_SET,
     SORT_COLUMNS,
     SUM_SPLIT,
@@ -22,6 +24,7 @@ from expense_cli.store.listing import (
     client_name_pattern,
     equality_filters,
     fts_phrase,
+    link_filter,
     range_bounds,
     walk_plan,
 )
@@ -34,6 +37,8 @@ from expense_cli.store.rows import (
 )
 from expense_cli.store.schema import SEARCHED
 
+# SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE): a bigger book maps its first 2 GiB.
+MAP_FOR_EXPORT = 0x7FFF0000
 EXPENSE_COLUMNS = frozenset(
     {"uid", "description", "date", "time", "amount_minor", "currency", "scale", "units",
      "unit_price", "category_id", "custom_category", "client_id", "project_id", "billable",
@@ -89,6 +94,29 @@ class ExpenseQueries(StoreBase):
 
         return names, rows()
 
+    def iter_csv_lines(
+        self, query: ExpenseQuery, digits: Mapping[str, int], batch: int = 1000
+    ) -> Iterator[list[Any]]:
+        """The rows as CSV lines rendered by SQLite (store/csv_lines.py), in batches: each
+        item a line without its line end, or the id (an int) of a row left to Python."""
+        from expense_cli.store.csv_lines import csv_select
+
+        receipts = self.conn.execute("SELECT EXISTS (SELECT 1 FROM receipts)").fetchone()[0]
+        select = csv_select(digits, bool(receipts))
+        sql, params = build_select(query, self.plan(query), select=select)
+        # Date order visits the table's pages at random: mapped, each visit is a memory read
+        # rather than a read() call (a second of system time at a million rows). For this
+        # read only: a mapped file turns an I/O error into a signal.
+        self.conn.execute(f"PRAGMA mmap_size = {MAP_FOR_EXPORT}")
+        try:
+            cursor = self.conn.execute(sql, params)
+            first = itemgetter(0)
+            while fetched := cursor.fetchmany(batch):
+                yield list(map(first, fetched))
+        finally:
+            with suppress(sqlite3.ProgrammingError):  # the store closed before the stream
+                self.conn.execute("PRAGMA mmap_size = 0")
+
     def plan(self, q: ExpenseQuery) -> Plan:
         """Walk the sort index, unless a cheap bounded count finds a small set to sort."""
         if q.ids is not None:
@@ -114,6 +142,13 @@ class ExpenseQueries(StoreBase):
                 ),
                 Plan("set", source="search"),
             ))  # fmt: skip
+        link = link_filter(q)
+        if link is not None and SORT_COLUMNS[q.sort] != "id":  # the id walk reads its index
+            # Counted on its expenses_by_<link> index alone (deleted ones included, as tags
+            # are): a rare link is a small set, a common one a short walk of live_<sort>.
+            size = self._bounded(f"SELECT 1 FROM expenses WHERE {link[0]} = ?", [link[1]])
+            if self._link_set_pays(q, size):
+                sizes.append((size, Plan("set", source=link[0], indexed=frozenset({link[0]}))))
         if len(set(q.category_ids)) > 1:
             marks = ", ".join("?" for _ in q.category_ids)
             sizes.append((
@@ -143,6 +178,16 @@ class ExpenseQueries(StoreBase):
             if size <= SMALL_SET:
                 return smallest
         return walk_plan(q)
+
+    def _link_set_pays(self, q: ExpenseQuery, size: int) -> bool:
+        """Whether sorting a link's `size` rows beats walking live_<sort>, which checks the
+        link on its entries and reads about (offset + limit) × all rows / size of them for a
+        page (all rows estimated by the largest id, without counting)."""
+        if q.limit is None:  # --all: the walk reads the whole index
+            return True
+        rows = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM expenses").fetchone()[0])
+        walked = ((q.offset or 0) + q.limit) * rows // max(size, 1)
+        return size * SET_ROW_COST <= walked
 
     def _bounded(self, sql: str, params: Any) -> int:
         row = self.conn.execute(

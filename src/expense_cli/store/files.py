@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -190,6 +189,8 @@ def _remove_if_abandoned(path: Path) -> None:
 def _create_temp(dest: Path) -> Temp:
     """`.NAME.<random>.tmp` beside DEST: created exclusively, never through a symlink,
     0600, and locked for as long as this run writes it."""
+    import secrets  # ~4 ms (hashlib, hmac, random): only when a file is replaced
+
     while True:
         path = dest.parent / f"{_temp_prefix(dest)}{secrets.token_hex(8)}{TEMP_SUFFIX}"
         try:

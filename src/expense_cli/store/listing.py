@@ -8,11 +8,13 @@ Plans are chosen here, not left to the planner (which, without statistics, once 
 harmless extra `date >= …` with a full sort of a million rows). Each query is driven by one
 index and every other term is written with a unary `+`, which SQLite never uses for an
 index (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_):
-- `walk`: the partial `live_<sort>` index (or `live_<link>_<sort>` when one category,
-  client or project is filtered) is read in sort order from the keyset position; filters
-  are checked per row, and the LIMIT stops the walk.
+- `walk`: the partial `live_<sort>` index is read in sort order from the keyset position;
+  filters are checked per row, and the LIMIT stops the walk. The index carries the
+  category, client and project after `(sort, id)`, so a link filter is checked on the
+  index entry itself (SQLite defers the row read until a column it lacks is needed).
 - `set`: when a cheap bounded count shows a filter matches few rows (a tag, a search, a
-  date/created/amount range), the query starts from that small set and sorts it.
+  date/created/amount range, one category, client or project), the query starts from that
+  small set and sorts it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ SORT_COLUMNS = {
     "id": "id",
 }
 SMALL_SET = 10_000  # rows a `set` plan may sort; beyond it, walking in order is cheaper
+# A `set` row (a row read, then its share of the sort) costs about as much as this many
+# live_<sort> entries walked with the link checked in the index (measured at 1,000,000).
+SET_ROW_COST = 100
 # Joins an expense's tags in one column; tags cannot hold control characters, so this
 # never splits one. The SELECT joins with it; `domain.records` splits on it.
 TAG_SEPARATOR = "\x1f"
@@ -97,7 +102,7 @@ class Plan:
     """Which index drives the query: `walk` reads in sort order, `set` sorts a small set."""
 
     kind: str = "walk"
-    link: str | None = None  # walk: the link column of a live_<link>_<sort> index
+    link: str | None = None  # walk: the filtered link (its expenses_by_<link> serves --sort id)
     source: str | None = None  # set: "tags", "search", or a range column
     indexed: frozenset[str] = field(default_factory=frozenset)
 
@@ -131,7 +136,8 @@ def equality_filters(q: ExpenseQuery) -> dict[str, Any]:
 
 
 def link_filter(q: ExpenseQuery) -> tuple[str, int] | None:
-    """The single equality filter a `live_<link>_<sort>` index can serve, if any."""
+    """The single link equality filter: its expenses_by_<link> index can seed a set (or
+    serve an id walk), and the live_<sort> indexes hold it for a walk."""
     if q.project_id is not None:
         return "project_id", q.project_id
     if q.client_id is not None:
@@ -252,11 +258,14 @@ def _receipts(q: ExpenseQuery, w: _Where) -> None:
     w.add(exists if q.has_receipt else f"NOT {exists}")
 
 
-def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[Any]]:
+def build_select(
+    q: ExpenseQuery, plan: Plan | None = None, select: str | None = None
+) -> tuple[str, list[Any]]:
     """The SQL and parameters for `q` under `plan`, ordered by the sort column then id.
 
     A page is found in two steps: the ids of the page from `expenses` alone (what the plan
     is about), then their names and tags — so a `set` plan sorts bare keys, not full rows.
+    `select` replaces the expense columns of an unlimited stream (`csv_lines.csv_select`).
     """
     plan = plan or Plan(kind="set", source="ids")
     column = SORT_COLUMNS[q.sort]
@@ -280,7 +289,8 @@ def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[A
     where = ("\nWHERE " + "\n  AND ".join(w.clauses)) if w.clauses else ""
     params = w.params
     if q.limit is None:  # --all, export: one streaming pass in order
-        return f"{_SELECT.format(sort=column)}{where}\nORDER BY {order}", params
+        head = _SELECT.format(sort=column) if select is None else select
+        return f"{head}{where}\nORDER BY {order}", params
     # A range's set reads its live_<column> index: the covering live_report_days (it holds
     # `date` and `deleted_at`) would otherwise win a date range and read wider entries.
     pinned = (
@@ -302,11 +312,12 @@ def build_select(q: ExpenseQuery, plan: Plan | None = None) -> tuple[str, list[A
 
 
 def walk_plan(q: ExpenseQuery) -> Plan:
-    """Read the live_<sort> (or live_<link>_<sort>) index in order."""
+    """Read the live_<sort> index in order (a link filter is checked on its entries); the
+    id sort walks the rowid, or the expenses_by_<link> index of a link filter."""
     column = SORT_COLUMNS[q.sort]
     indexed = {column, "id"}
     link = link_filter(q)
-    if link is not None:
+    if link is not None and column == "id":
         indexed.add(link[0])
     if column in RANGES:
         indexed.add(column)  # a range on the sort column narrows the same index
@@ -318,7 +329,7 @@ def index_for(plan: Plan, q: ExpenseQuery) -> str | None:
     column = SORT_COLUMNS[q.sort]
     if plan.kind != "walk" or column == "id":
         return None
-    return index_name(column, plan.link)
+    return index_name(column)
 
 
 # reports ------------------------------------------------------------------------------

@@ -7,7 +7,12 @@ mypy checks every column a caller reads while reading a million rows costs what 
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # at run time a shape is a plain dict subclass: typing's TypedDict evaluates every
+    TypedDict = dict  # annotation (a compile per column), ~2 ms on every command's start
 
 
 class SettingRow(TypedDict):

@@ -453,6 +453,28 @@ def _m_report_index(db: Database) -> None:
         db.execute(statement)
 
 
+# Book size at 1,000,000 rows (issue 20, reference §8: ≤ 800 bytes per expense): the twelve
+# live_<link>_<sort> indexes took 379 MB (the timestamp ones 42 MB each). One live_<sort>
+# index per sort now carries the three links after `(sort, id)`, so its order is still the
+# list order and a link filter is checked inside the index while walking it (SQLite reads
+# the column from the index entry, never the row); a link with few expenses starts from
+# its expenses_by_<link> index instead (a `set` plan). 1,085 → 730 bytes per expense.
+LINKED_COLUMNS = ", ".join(LINK_KEYS)
+M_COMPACT_LIST_INDEXES = (
+    *(f"DROP INDEX {index_name(key, link)}" for link in LINK_KEYS for key in SORT_KEYS),
+    *(f"DROP INDEX {index_name(key)}" for key in SORT_KEYS),
+    *(
+        f"CREATE INDEX {index_name(key)} ON expenses({key}, id, {LINKED_COLUMNS}) {_LIVE}"
+        for key in SORT_KEYS
+    ),
+)
+
+
+def _m_compact_list_indexes(db: Database) -> None:
+    for statement in M_COMPACT_LIST_INDEXES:
+        db.execute(statement)
+
+
 STEPS = (
     _m001_initial,
     _m002_list_indexes,
@@ -466,6 +488,7 @@ STEPS = (
     _m_recurring,
     _m_history,
     _m_report_index,
+    _m_compact_list_indexes,
 )
 LATEST = len(STEPS)
 
