@@ -64,16 +64,32 @@ EXPENSE_FIELDS = frozenset({
 })  # fmt: skip
 
 
-def _installed() -> str | None:
-    """The installed `expense` command (beside this Python, else on PATH), for the tests
-    that run it as a user would, in real processes."""
-    beside = Path(sys.executable).parent / "expense"
+def _installed(name: str) -> str | None:
+    """The installed command `name` (beside this Python, else on PATH)."""
+    beside = Path(sys.executable).parent / name
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    return shutil.which("expense")
+    return shutil.which(name)
 
 
-EXPENSE = _installed()
+# The installed `expense` command, for the tests that run it as a user would, in real processes.
+EXPENSE = _installed("expense")
+
+
+def tool(name: str) -> str:
+    """An installed command such as `hledger` or `ledger`; the test is skipped without it."""
+    found = _installed(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    """`ARGS…` as a real process in a UTF-8 locale, without the user's `LEDGER_FILE`."""
+    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env.pop("LEDGER_FILE", None)
+    return subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=60,
+                          check=False)  # fmt: skip
 
 
 def installed_env(book: Path) -> dict[str, str]:

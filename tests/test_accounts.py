@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import sqlite3
-import subprocess
 import sys
 from contextlib import closing
 from decimal import Decimal
@@ -23,7 +20,8 @@ from hypothesis import strategies as st
 from expense_cli.domain import accounts
 from expense_cli.domain.validation import InvalidValue
 from expense_cli.store import Store, schema
-from tests.conftest import Cli, ok
+from tests.books import frozen_book, old_expense, query
+from tests.conftest import Cli, ok, run_tool, tool
 
 VALID = ("Assets:Cash", "Liabilities:Visa", "Assets:Bank:Checking-2", "Equity:Opening-Balances",
          "Income:2024", "Expenses:Café", "Assets:Ünicode")  # fmt: skip
@@ -252,23 +250,6 @@ def test_export_and_import_round_trip_the_account(cli: Cli, tmp_path: Path, kind
 
 
 # journals -----------------------------------------------------------------------------
-def _tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed")
-    return found
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    env.pop("LEDGER_FILE", None)
-    return subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=60,
-                          check=False)  # fmt: skip
-
-
 @pytest.fixture
 def paid(cli: Cli) -> list[dict[str, Any]]:
     """Expenses paid from three accounts, in two currencies."""
@@ -298,7 +279,7 @@ def _journal(cli: Cli, tmp_path: Path, kind: str, *args: str) -> Path:
 
 
 def _hledger_balances(journal: Path) -> dict[str, dict[str, Decimal]]:
-    flat = _run(_tool("hledger"), "-f", str(journal), "bal", "--flat", "-O", "csv", "--no-total")
+    flat = run_tool(tool("hledger"), "-f", str(journal), "bal", "--flat", "-O", "csv", "--no-total")
     assert flat.returncode == 0, flat.stderr
     balances: dict[str, dict[str, Decimal]] = {}
     for row in list(csv.reader(io.StringIO(flat.stdout)))[1:]:
@@ -329,7 +310,7 @@ def test_hledger_balances_per_payment_account(
     journal = _journal(cli, tmp_path, "ledger")
 
     balances = _hledger_balances(journal)
-    total = _run(_tool("hledger"), "-f", str(journal), "bal")
+    total = run_tool(tool("hledger"), "-f", str(journal), "bal")
 
     assert total.returncode == 0, total.stderr
     assert total.stdout.rstrip().splitlines()[-1].strip() == "0"
@@ -341,9 +322,9 @@ def test_ledger_balances_per_payment_account(
 ) -> None:
     journal = _journal(cli, tmp_path, "ledger")
 
-    visa = _run(_tool("ledger"), "-f", str(journal), "bal", "--flat", "--no-total",
+    visa = run_tool(tool("ledger"), "-f", str(journal), "bal", "--flat", "--no-total",
                 "^Liabilities:Visa$")  # fmt: skip
-    total = _run(_tool("ledger"), "-f", str(journal), "bal")
+    total = run_tool(tool("ledger"), "-f", str(journal), "bal")
 
     assert total.returncode == 0, total.stderr
     assert total.stdout.rstrip().splitlines()[-1].strip() == "0"
@@ -370,16 +351,16 @@ print(json.dumps({"errors": [str(e.message) for e in errors], "balances": out}))
 def test_beancount_passes_bean_check_and_balances_per_account(
     cli: Cli, paid: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    bean_check = _tool("bean-check")
+    bean_check = tool("bean-check")
     journal = _journal(cli, tmp_path, "beancount")
 
-    checked = _run(bean_check, str(journal))
+    checked = run_tool(bean_check, str(journal))
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout == "" and checked.stderr == ""
-    if _run(sys.executable, "-c", "import beancount").returncode != 0:
+    if run_tool(sys.executable, "-c", "import beancount").returncode != 0:
         pytest.skip("beancount cannot be imported")
-    dumped = _run(sys.executable, "-c", _BEAN_BALANCES, str(journal))
+    dumped = run_tool(sys.executable, "-c", _BEAN_BALANCES, str(journal))
     assert dumped.returncode == 0, dumped.stderr
     import json
 
@@ -396,7 +377,7 @@ def test_export_account_overrides_every_row(
     bean = _journal(cli, tmp_path, "beancount", "--account", "Assets:Bank")
 
     balances = _hledger_balances(ledger)
-    checked = _run(_tool("bean-check"), str(bean))
+    checked = run_tool(tool("bean-check"), str(bean))
 
     assert set(balances) == {"Assets:Bank", "Expenses:Equipment", "Expenses:Meals", "Expenses:Rent"}
     assert balances["Assets:Bank"] == {"USD": Decimal("-2128.70"), "JPY": Decimal("-1500")}
@@ -426,23 +407,10 @@ _STEP = schema.STEPS.index(schema._m005_payment_accounts)
 
 def _frozen_book(path: Path) -> None:
     """A book as the release before payment accounts left it: the steps before ours only."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations("expense")
-    for step in schema.STEPS[:_STEP]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {_STEP}")
+    with frozen_book(path, _STEP) as conn:
         for n, day in enumerate(("2025-03-04", "2025-03-05"), start=1):
-            conn.execute(
-                """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-                   category_id, approval_status, reimbursement_status, created_at, updated_at)
-                   VALUES (?, 'Old', ?, 1234, 'USD', 2, 1, 'approved', 'not_reimbursable',
-                           '2025-03-04T10:00:00.000000Z', '2025-03-04T10:00:00.000000Z')""",
-                [f"u-{n}", day],
-            )
+            old_expense(conn, uid=f"u-{n}", date=day, amount_minor=1234,
+                        created_at="2025-03-04T10:00:00.000000Z")  # fmt: skip
 
 
 def test_a_book_of_the_previous_version_gets_assets_cash_with_rows_intact(
@@ -450,8 +418,7 @@ def test_a_book_of_the_previous_version_gets_assets_cash_with_rows_intact(
 ) -> None:
     path = tmp_path / "old.db"
     _frozen_book(path)
-    with closing(sqlite3.connect(path)) as conn:
-        before = conn.execute("SELECT id, uid, date, amount_minor FROM expenses").fetchall()
+    before = query(path, "SELECT id, uid, date, amount_minor FROM expenses")
 
     store = Store.open(path)
     try:

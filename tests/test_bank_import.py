@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from expense_cli.domain import statements
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, query
 from tests.conftest import Cli, ok
 
 GERMAN = (
@@ -372,39 +373,19 @@ def test_the_duplicate_lookup_uses_its_index(book: Path) -> None:
     assert "live_duplicates" in detail and "SCAN" not in detail
 
 
-def _frozen_book(path: Path, steps_before: int) -> None:
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations("expense")
-    for step in schema.STEPS[:steps_before]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {steps_before}")
-        conn.execute(
-            """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-               category_id, approval_status, reimbursement_status, created_at, updated_at)
-               VALUES ('u-1', 'Hosting', '2025-01-10', 1000, 'USD', 2, 1, 'approved',
-                       'not_reimbursable', '2025-01-10T10:00:00.000000Z',
-                       '2025-01-10T10:00:00.000000Z')"""
-        )
-
-
 def test_a_book_from_before_bank_imports_upgrades_with_its_rows(
     tmp_path: Path, cli: Cli, write: Callable[..., str]
 ) -> None:
     ours = next(i for i, s in enumerate(schema.STEPS) if s.__name__ == "_m_bank_import")
     path = tmp_path / "old.db"
-    _frozen_book(path, ours)
-    with closing(sqlite3.connect(path)) as conn:
-        before = conn.execute("SELECT * FROM expenses").fetchall()
+    with frozen_book(path, ours) as conn:
+        old_expense(conn, description="Hosting", date="2025-01-10")
+    before = query(path, "SELECT * FROM expenses")
     Store.open(path).close()
-    with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST
-        after = conn.execute("SELECT * FROM expenses").fetchall()
-        assert [row[: len(before[0])] for row in after] == before  # later steps add columns
-        assert conn.execute("SELECT count(*) FROM import_rules").fetchone()[0] == 0
+    assert query(path, "PRAGMA user_version") == [(schema.LATEST,)]
+    after = query(path, "SELECT * FROM expenses")
+    assert [row[: len(before[0])] for row in after] == before  # later steps add columns
+    assert query(path, "SELECT count(*) FROM import_rules") == [(0,)]
     result = cli("--db", str(path), "import", write("m.csv", JAN_FEB), *BANK, "--json")
     assert result.exit_code == 0, result.stderr
     assert (result.data["imported"], result.data["duplicates"]) == (2, 1)

@@ -8,11 +8,9 @@ import copy
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from expense_cli.cli.app import app
-from tests.conftest import Cli, Result, ok
+from tests.conftest import Cli, Result, ok, run_tool, tool
 
 ROUND_TRIP_FIELDS = (
     "uid", "description", "date", "time", "amount", "currency", "units", "unit_price",
@@ -659,23 +657,6 @@ def test_import_of_a_missing_file_fails_cleanly(cli: Cli, tmp_path: Path) -> Non
 
 
 # ledger, hledger, beancount -----------------------------------------------------------
-def _tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed")
-    return found
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    env.pop("LEDGER_FILE", None)
-    return subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=60,
-                          check=False)  # fmt: skip
-
-
 def _fill_awkward(cli: Cli) -> list[dict[str, Any]]:
     """Names with spaces, colons and non-ASCII; tags with spaces; four currencies."""
     ok(cli, "categories", "add", "Home office")
@@ -759,14 +740,14 @@ def _check_balances(
 def test_ledger_export_loads_in_ledger_and_balances(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    ledger = _tool("ledger")
+    ledger = tool("ledger")
     for account in ("Assets:Cash", "Assets:Bank-Account"):
         journal = tmp_path / "book.ledger"
         args = [] if account == "Assets:Cash" else ["--account", account]
         assert cli("export", "-f", "ledger", "-o", str(journal), *args).exit_code == 0
 
-        total = _run(ledger, "-f", str(journal), "bal")
-        flat = _run(ledger, "-f", str(journal), "bal", "--flat", "--no-total")
+        total = run_tool(ledger, "-f", str(journal), "bal")
+        flat = run_tool(ledger, "-f", str(journal), "bal", "--flat", "--no-total")
 
         assert total.returncode == 0, total.stderr
         assert total.stderr == ""
@@ -782,13 +763,15 @@ def test_ledger_export_loads_in_ledger_and_balances(
 def test_ledger_export_carries_tags_and_uids(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    ledger = _tool("ledger")
+    ledger = tool("ledger")
     journal = tmp_path / "book.ledger"
     assert cli("export", "-f", "ledger", "-o", str(journal)).exit_code == 0
     lunch = next(e for e in awkward if e["description"].startswith("Lunch"))
 
-    by_uid = _run(ledger, "-f", str(journal), "bal", "--flat", "--no-total", f"%uid={lunch['uid']}")
-    by_tag = _run(ledger, "-f", str(journal), "bal", "--flat", "--no-total", "%Été")
+    by_uid = run_tool(
+        ledger, "-f", str(journal), "bal", "--flat", "--no-total", f"%uid={lunch['uid']}"
+    )
+    by_tag = run_tool(ledger, "-f", str(journal), "bal", "--flat", "--no-total", "%Été")
 
     assert by_uid.returncode == 0, by_uid.stderr
     assert _ledger_flat_balances(by_uid.stdout)["Assets:Cash"] == {"USD": Decimal("-12.34")}
@@ -799,13 +782,13 @@ def test_ledger_export_carries_tags_and_uids(
 def test_ledger_export_loads_in_hledger_and_balances(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    hledger = _tool("hledger")
+    hledger = tool("hledger")
     journal = tmp_path / "book.journal"
     assert cli("export", "-f", "ledger", "-o", str(journal)).exit_code == 0
 
-    total = _run(hledger, "-f", str(journal), "bal")
-    flat = _run(hledger, "-f", str(journal), "bal", "--flat", "-O", "csv")
-    uids = _run(hledger, "-f", str(journal), "tags", "--values", "uid")
+    total = run_tool(hledger, "-f", str(journal), "bal")
+    flat = run_tool(hledger, "-f", str(journal), "bal", "--flat", "-O", "csv")
+    uids = run_tool(hledger, "-f", str(journal), "tags", "--values", "uid")
 
     assert total.returncode == 0, total.stderr
     assert total.stdout.rstrip().splitlines()[-1].strip() == "0"
@@ -840,7 +823,7 @@ def _beancount_python(bean_check: str) -> str | None:
     candidates = [first[2:].strip()] if first.startswith("#!") else []
     candidates.append(sys.executable)
     for python in candidates:
-        if Path(python).is_file() and _run(python, "-c", "import beancount").returncode == 0:
+        if Path(python).is_file() and run_tool(python, "-c", "import beancount").returncode == 0:
             return python
     return None
 
@@ -848,13 +831,13 @@ def _beancount_python(bean_check: str) -> str | None:
 def test_beancount_export_passes_bean_check(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    bean_check = _tool("bean-check")
+    bean_check = tool("bean-check")
     for account in ("Assets:Cash", "Assets:Bank-Account", "Liabilities:Credit-Card"):
         journal = tmp_path / "book.beancount"
         args = [] if account == "Assets:Cash" else ["--account", account]
         assert cli("export", "-f", "beancount", "-o", str(journal), *args).exit_code == 0
 
-        checked = _run(bean_check, str(journal))
+        checked = run_tool(bean_check, str(journal))
 
         assert checked.returncode == 0, (account, checked.stdout + checked.stderr)
         assert checked.stdout == "" and checked.stderr == ""
@@ -863,13 +846,13 @@ def test_beancount_export_passes_bean_check(
 def test_beancount_export_has_one_transaction_per_expense(
     cli: Cli, awkward: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    python = _beancount_python(_tool("bean-check"))
+    python = _beancount_python(tool("bean-check"))
     if python is None:
         pytest.skip("beancount cannot be imported")
     journal = tmp_path / "book.beancount"
     assert cli("export", "-f", "beancount", "-o", str(journal)).exit_code == 0
 
-    dumped = _run(python, "-c", _BEANCOUNT_DUMP, str(journal))
+    dumped = run_tool(python, "-c", _BEANCOUNT_DUMP, str(journal))
 
     assert dumped.returncode == 0, dumped.stderr
     loaded = json.loads(dumped.stdout)
@@ -904,7 +887,7 @@ def test_beancount_accounts_keep_non_ascii_letters_and_stay_distinct(
 ) -> None:
     # beancount v3 accepts Unicode letters in account names; reference §3 maps a category to
     # `Expenses:<Category>` (components capitalised, spaces as `-`), one account each.
-    python = _beancount_python(_tool("bean-check"))
+    python = _beancount_python(tool("bean-check"))
     if python is None:
         pytest.skip("beancount cannot be imported")
     for name in ("Café Équipement", "Cafè Équipement", "été"):
@@ -913,7 +896,7 @@ def test_beancount_accounts_keep_non_ascii_letters_and_stay_distinct(
     journal = tmp_path / "book.beancount"
     assert cli("export", "-f", "beancount", "-o", str(journal)).exit_code == 0
 
-    dumped = _run(python, "-c", _BEANCOUNT_DUMP, str(journal))
+    dumped = run_tool(python, "-c", _BEANCOUNT_DUMP, str(journal))
 
     assert dumped.returncode == 0, dumped.stderr
     loaded = json.loads(dumped.stdout)

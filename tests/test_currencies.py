@@ -3,8 +3,6 @@ add/edit/clone/import, report --convert, and the migration that adds them."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 
 from expense_cli.domain.taxes import convert_minor, half_even
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, query
 from tests.conftest import Cli, ok
 
 ECB = """Date,USD,JPY,GBP,
@@ -233,27 +232,12 @@ _STEP = schema.STEPS.index(schema._m_tax_currencies)
 
 
 def _frozen_book(path: Path) -> None:
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations("expense")
-    for step in schema.STEPS[:_STEP]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {_STEP}")
-        conn.execute(
-            """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-               category_id, approval_status, reimbursement_status, created_at, updated_at)
-               VALUES ('u-1', 'Lunch', '2025-03-04', 1250, 'USD', 2, 2, 'approved',
-                       'not_reimbursable', '2025-03-04T10:00:00.000000Z',
-                       '2025-03-04T10:00:00.000000Z')"""
-        )
+    with frozen_book(path, _STEP) as conn:
+        old_expense(conn, description="Lunch", amount_minor=1250, category_id=2)
 
 
 def _rows(path: Path) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(path)) as conn:
-        return conn.execute("SELECT id, uid, description, amount_minor FROM expenses").fetchall()
+    return query(path, "SELECT id, uid, description, amount_minor FROM expenses")
 
 
 def test_a_book_of_the_previous_version_upgrades_with_its_rows(cli: Cli, tmp_path: Path) -> None:

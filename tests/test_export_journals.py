@@ -7,11 +7,8 @@ installed (those checks skip otherwise)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sqlite3
-import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, ok
+from tests.conftest import Cli, ok, run_tool, tool
 
 # What may never be in a journal raw (item 25); line ends are removed before the search.
 RAW = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -127,23 +124,6 @@ def _valid_beancount_account(name: str) -> bool:
 
 
 # Tools, when installed ------------------------------------------------------------------
-def _tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed")
-    return found
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    env.pop("LEDGER_FILE", None)
-    return subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=60,
-                          check=False)  # fmt: skip
-
-
 _BEANCOUNT_DUMP = """
 import json, sys
 from beancount import loader
@@ -160,18 +140,18 @@ print(json.dumps(out))
 
 
 def _beancount_loaded(journal: Path) -> dict[str, Any]:
-    _tool("bean-check")
+    tool("bean-check")
     python = sys.executable
-    if _run(python, "-c", "import beancount").returncode != 0:
+    if run_tool(python, "-c", "import beancount").returncode != 0:
         pytest.skip("beancount cannot be imported")
-    dumped = _run(python, "-c", _BEANCOUNT_DUMP, str(journal))
+    dumped = run_tool(python, "-c", _BEANCOUNT_DUMP, str(journal))
     assert dumped.returncode == 0, dumped.stderr
     loaded: dict[str, Any] = json.loads(dumped.stdout)
     return loaded
 
 
 def _hledger_loaded(journal: Path) -> dict[str, dict[str, Any]]:
-    printed = _run(_tool("hledger"), "-f", str(journal), "print", "-O", "json")
+    printed = run_tool(tool("hledger"), "-f", str(journal), "print", "-O", "json")
     assert printed.returncode == 0, printed.stderr
     out = {}
     for t in json.loads(printed.stdout):
@@ -182,7 +162,7 @@ def _hledger_loaded(journal: Path) -> dict[str, dict[str, Any]]:
 
 
 def _ledger_tag(journal: Path, uid: str, key: str) -> str:
-    shown = _run(_tool("ledger"), "-f", str(journal), "reg", "^Expenses", "and", f"%uid={uid}",
+    shown = run_tool(tool("ledger"), "-f", str(journal), "reg", "^Expenses", "and", f"%uid={uid}",
                  "--format", f'%(tag("{key}"))\\n')  # fmt: skip
     assert shown.returncode == 0 and shown.stderr == "", shown.stderr
     return _ledger_value(shown.stdout.removesuffix("\n"))
@@ -314,7 +294,7 @@ def test_category_accounts_load_in_the_tools_distinct_and_shared(cli: Cli, tmp_p
     bean_journal = _export_file(cli, tmp_path, "beancount")
     ledger_journal = _export_file(cli, tmp_path, "ledger")
 
-    checked = _run(_tool("bean-check"), str(bean_journal))
+    checked = run_tool(tool("bean-check"), str(bean_journal))
     assert checked.returncode == 0 and checked.stdout + checked.stderr == "", checked.stdout
     bean = _beancount_loaded(bean_journal)
     hledger = _hledger_loaded(ledger_journal)
@@ -396,9 +376,9 @@ def test_a_tampered_book_still_exports_journals_the_tools_load(
     ledger_journal = _export_file(cli, tmp_path, "ledger")
     bean_journal = _export_file(cli, tmp_path, "beancount")
 
-    balance = _run(_tool("ledger"), "-f", str(ledger_journal), "bal")
-    hbalance = _run(_tool("hledger"), "-f", str(ledger_journal), "bal")
-    checked = _run(_tool("bean-check"), str(bean_journal))
+    balance = run_tool(tool("ledger"), "-f", str(ledger_journal), "bal")
+    hbalance = run_tool(tool("hledger"), "-f", str(ledger_journal), "bal")
+    checked = run_tool(tool("bean-check"), str(bean_journal))
 
     assert balance.returncode == 0 and balance.stderr == "", balance.stderr
     assert balance.stdout.rstrip().splitlines()[-1].strip() == "0"

@@ -4,12 +4,10 @@ exactly one change; `undo` restores exactly what `show --json` printed before.""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, query
 from tests.conftest import Cli, installed_env, ok
 
 
@@ -31,11 +30,6 @@ def _log(cli: Cli) -> list[dict[str, Any]]:
 
 def _show(cli: Cli, expense_id: int) -> dict[str, Any]:
     return dict(ok(cli, "show", str(expense_id), "--deleted"))
-
-
-def _sql(book: Path, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(book)) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def _import_file(tmp_path: Path, rows: int, name: str = "in.csv") -> Path:
@@ -122,7 +116,7 @@ def test_add_and_clone_are_creations_undone_entirely(cli: Cli, book: Path) -> No
     assert cli("show", str(source), "--json").exit_code == 0
     assert cli("show", str(clone), "--deleted", "--json").exit_code == 3
     assert clone not in [e["id"] for e in ok(cli, "list", "--deleted")]
-    assert _sql(book, "SELECT count(*) FROM expense_tags WHERE expense_id = ?", [clone]) == [(0,)]
+    assert query(book, "SELECT count(*) FROM expense_tags WHERE expense_id = ?", [clone]) == [(0,)]
     # ids are never reused: the next expense does not get the removed one's id
     assert _add(cli) == clone + 1
 
@@ -319,31 +313,17 @@ _STEP = schema.STEPS.index(schema._m_history)
 
 
 def test_a_book_from_before_the_log_upgrades_with_its_rows(cli: Cli, tmp_path: Path) -> None:
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
     path = tmp_path / "old.db"
-    steps = Migrations("expense")
-    for step in schema.STEPS[:_STEP]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {_STEP}")
-        conn.execute(
-            """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-               category_id, approval_status, reimbursement_status, created_at, updated_at)
-               VALUES ('u-1', 'Old', '2025-03-04', 990, 'USD', 2, 1, 'approved',
-                       'not_reimbursable', '2025-03-04T10:00:00.000000Z',
-                       '2025-03-04T10:00:00.000000Z')"""
-        )
+    with frozen_book(path, _STEP) as conn:
+        old_expense(conn, amount_minor=990)
         conn.execute(
             "INSERT INTO idempotency_keys VALUES ('k', 'f', 1, '2025-03-04T10:00:00.000000Z')"
         )
-    rows = _sql(path, "SELECT * FROM expenses")
+    rows = query(path, "SELECT * FROM expenses")
     Store.open(path).close()
-    assert _sql(path, "PRAGMA user_version") == [(schema.LATEST,)]
-    assert _sql(path, "SELECT * FROM expenses") == rows
-    assert _sql(path, "SELECT key, expense_id FROM idempotency_keys") == [("k", 1)]
+    assert query(path, "PRAGMA user_version") == [(schema.LATEST,)]
+    assert query(path, "SELECT * FROM expenses") == rows
+    assert query(path, "SELECT key, expense_id FROM idempotency_keys") == [("k", 1)]
     db = ("--db", str(path))
     assert ok(cli, *db, "history", "1") == []
     before = ok(cli, *db, "show", "1")
@@ -385,12 +365,12 @@ def test_kill_9_during_changes_leaves_change_and_log_entry_or_neither(book: Path
             proc.wait()
         assert proc.returncode == -signal.SIGKILL
         Store.open(book).close()  # recovers the WAL
-        expenses = _sql(book, "SELECT id, notes FROM expenses ORDER BY id")
+        expenses = query(book, "SELECT id, notes FROM expenses ORDER BY id")
         assert expenses
-        created = _sql(book, "SELECT first_id, last_id FROM change_created")
+        created = query(book, "SELECT first_id, last_id FROM change_created")
         logged = {i for first, last in created for i in range(first, last + 1)}
         assert logged == {e[0] for e in expenses}
-        edited = {r[0] for r in _sql(book, "SELECT expense_id FROM change_expenses")}
+        edited = {r[0] for r in query(book, "SELECT expense_id FROM change_expenses")}
         assert edited == {e[0] for e in expenses if e[1] is not None}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, query
 from tests.conftest import Cli, ok
 
 
@@ -400,33 +401,18 @@ _STEP = schema.STEPS.index(schema._m_invoicing)
 def _frozen_book(path: Path) -> None:
     """A book as the release before invoicing left it: the steps before ours only, with
     one invoiced and one open expense of a client."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations("expense")
-    for step in schema.STEPS[:_STEP]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {_STEP}")
+    with frozen_book(path, _STEP) as conn:
         conn.execute(
             "INSERT INTO clients (name, name_key, currency) VALUES ('Acme', 'acme', 'USD')"
         )
         for uid, status, ref in (("u-1", "invoiced", "INV-1"), ("u-2", "not_invoiced", None)):
-            conn.execute(
-                """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-                   category_id, client_id, billable, billing_status, invoice_ref,
-                   approval_status, reimbursement_status, created_at, updated_at)
-                   VALUES (?, 'Hosting', '2025-03-04', 2000, 'USD', 2, 1, 1, 1, ?, ?,
-                           'approved', 'not_reimbursable', '2025-03-04T10:00:00.000000Z',
-                           '2025-03-05T10:00:00.000000Z')""",
-                [uid, status, ref],
-            )
+            old_expense(conn, uid=uid, description="Hosting", amount_minor=2000, client_id=1,
+                        billable=1, billing_status=status, invoice_ref=ref,
+                        updated_at="2025-03-05T10:00:00.000000Z")  # fmt: skip
 
 
 def _columns(path: Path, table: str, names: list[str]) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(path)) as conn:
-        return conn.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
+    return query(path, f"SELECT {', '.join(names)} FROM {table} ORDER BY id")
 
 
 def test_a_book_of_the_previous_version_upgrades_with_its_rows_intact(

@@ -465,36 +465,27 @@ def test_per_day_report_sums_equal_a_plain_group_by(plan_book: Book) -> None:
 def test_a_book_before_the_compact_list_indexes_upgrades_with_rows_intact(
     tmp_path: Path,
 ) -> None:
-    import sqlite3
-    from contextlib import closing
-
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
     from expense_cli.store import schema
+    from tests.books import frozen_book, old_expense
 
-    step = schema.STEPS.index(schema._m_compact_list_indexes)
     path = tmp_path / "old.db"
-    steps = Migrations("expense")
-    for older in schema.STEPS[:step]:
-        steps(name=older.__name__.lstrip("_"))(older)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {step}")
+    with frozen_book(path, schema._m_compact_list_indexes) as old:
         for n in range(1, 31):
-            conn.execute(
-                """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-                   category_id, client_id, approval_status, reimbursement_status, created_at,
-                   updated_at, deleted_at)
-                   VALUES (?, 'Old lunch', ?, ?, 'USD', 2, ?, NULL, 'approved',
-                           'not_reimbursable', ?, ?, ?)""",
-                [f"u-{n}", f"2025-03-{n:02d}", 100 * n, 1 + n % 3,
-                 f"2025-03-{n:02d}T10:00:00.000000Z", f"2025-04-{n:02d}T10:00:00.000000Z",
-                 "2025-05-01T00:00:00.000000Z" if n % 10 == 0 else None],
-            )  # fmt: skip
-        before = conn.execute("SELECT * FROM expenses ORDER BY id").fetchall()
+            deleted = "2025-05-01T00:00:00.000000Z" if n % 10 == 0 else None
+            old_expense(
+                old,
+                uid=f"u-{n}",
+                description="Old lunch",
+                date=f"2025-03-{n:02d}",
+                amount_minor=100 * n,
+                category_id=1 + n % 3,
+                client_id=None,
+                updated_at=f"2025-04-{n:02d}T10:00:00.000000Z",
+                deleted_at=deleted,
+            )
+        before = old.execute("SELECT * FROM expenses ORDER BY id").fetchall()
         assert "live_category_created_at" in {
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+            row[0] for row in old.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         }
 
     store = Store.open(path)

@@ -17,6 +17,7 @@ import pytest
 
 from expense_cli.domain.receipts import clean_filename, numbered, safe_filename
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, step_index
 from tests.conftest import EXPENSE, Cli, installed_env, ok
 
 
@@ -416,24 +417,9 @@ def test_idempotency_key_replays_and_shares_the_key_space(
 # migration -----------------------------------------------------------------------------
 def _frozen_book(path: Path) -> int:
     """A book as the release before receipts left it, with one expense."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    before = schema.STEPS.index(schema._m_receipts)
-    steps = Migrations("expense")
-    for step in schema.STEPS[:before]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {before}")
-        conn.execute(
-            """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-               category_id, approval_status, reimbursement_status, created_at, updated_at)
-               VALUES ('u-1', 'Old', '2025-03-04', 6960, 'USD', 2, 1, 'approved',
-                       'not_reimbursable', '2025-03-04T10:00:00.000000Z',
-                       '2025-03-04T10:00:00.000000Z')"""
-        )
-    return before
+    with frozen_book(path, schema._m_receipts) as conn:
+        old_expense(conn, amount_minor=6960)
+    return step_index(schema._m_receipts)
 
 
 def test_a_book_from_before_receipts_upgrades_with_its_rows(cli: Cli, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, query
 from tests.conftest import EXPENSE, Cli, installed_env, ok
 
 SCHEDULE_KEYS = {"id", "template", "every", "interval", "start", "until", "next_date", "paused"}
@@ -460,22 +461,9 @@ _STEP = schema.STEPS.index(schema._m_recurring)
 
 def _frozen_book(path: Path) -> None:
     """A book as the release before recurring expenses left it: the steps before ours."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations("expense")
-    for step in schema.STEPS[:_STEP]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {_STEP}")
-        conn.execute(
-            """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-               category_id, approval_status, reimbursement_status, created_at, updated_at)
-               VALUES ('u-1', 'Hosting', '2025-01-05', 2000, 'USD', 2, 3, 'approved',
-                       'not_reimbursable', '2025-01-05T10:00:00.000000Z',
-                       '2025-01-05T10:00:00.000000Z')"""
-        )
+    with frozen_book(path, _STEP) as conn:
+        old_expense(conn, description="Hosting", date="2025-01-05", amount_minor=2000,
+                    category_id=3)  # fmt: skip
 
 
 def test_a_book_of_the_previous_version_upgrades_with_its_rows_intact(
@@ -483,12 +471,10 @@ def test_a_book_of_the_previous_version_upgrades_with_its_rows_intact(
 ) -> None:
     path = tmp_path / "old.db"
     _frozen_book(path)
-    with closing(sqlite3.connect(path)) as conn:
-        before = conn.execute("SELECT * FROM expenses").fetchall()
+    before = query(path, "SELECT * FROM expenses")
     Store.open(path).close()
-    with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST
-        after = conn.execute("SELECT * FROM expenses").fetchall()
+    assert query(path, "PRAGMA user_version") == [(schema.LATEST,)]
+    after = query(path, "SELECT * FROM expenses")
     assert [row[: len(before[0])] for row in after] == before
     shown = ok(cli, "--db", str(path), "show", "1")
     assert shown["recurring_id"] is None

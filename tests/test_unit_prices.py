@@ -4,8 +4,6 @@ each expense snapshots on add, clone, import and edit, and the migration of olde
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +13,7 @@ import pytest
 
 from expense_cli.domain.models import Category, UnitPrice, price_on
 from expense_cli.store import Store, schema
+from tests.books import frozen_book, old_expense, query
 from tests.conftest import Cli, ok
 
 PRICES = (
@@ -302,34 +301,19 @@ _STEP = schema.STEPS.index(schema._m003_unit_prices)
 
 def _frozen_book(path: Path) -> None:
     """A book as the release before dated prices left it: the steps before ours only."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations("expense")
-    for step in schema.STEPS[:_STEP]:
-        steps(name=step.__name__.lstrip("_"))(step)
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-        conn.execute(f"PRAGMA user_version = {_STEP}")
+    with frozen_book(path, _STEP) as conn:
         conn.execute("UPDATE settings SET value = 'EUR' WHERE key = 'default_currency'")
         conn.execute(
             "INSERT INTO categories (name, name_key, basis, unit_name, unit_price) "
             "VALUES ('Mileage', 'mileage', 'unit', 'km', '0.58')"
         )
-        conn.execute(
-            """INSERT INTO expenses (uid, description, date, amount_minor, currency, scale,
-               units, unit_price, category_id, approval_status, reimbursement_status,
-               created_at, updated_at)
-               VALUES ('u-1', 'Drive', '2025-03-04', 6960, 'EUR', 2, '120', '0.58',
-                       (SELECT id FROM categories WHERE name_key = 'mileage'), 'approved',
-                       'not_reimbursable', '2025-03-04T10:00:00.000000Z',
-                       '2025-03-04T10:00:00.000000Z')"""
-        )
+        mileage = conn.execute("SELECT id FROM categories WHERE name_key = 'mileage'")
+        old_expense(conn, description="Drive", amount_minor=6960, currency="EUR",
+                    units="120", unit_price="0.58", category_id=mileage.fetchone()[0])  # fmt: skip
 
 
 def _rows(path: Path, table: str) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(path)) as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+    return query(path, f"SELECT * FROM {table} ORDER BY id")
 
 
 def test_a_book_of_the_previous_version_upgrades_with_its_rows_intact(
