@@ -37,24 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_list import DATA, TABLES, _expense_exe, _meta_path, _replace_block, ensure_book
+from bench_suite import MINIMAL_TYPER
 
 SEED_VERSION = 1  # bump when seed_release2 changes: the seeded book is rebuilt
-MINIMAL_TYPER = """
-from typing import Annotated
-import typer
-app = typer.Typer()
-def version(value: bool) -> None:
-    if value:
-        print("0.0.0")
-        raise typer.Exit()
-@app.callback()
-def main(v: Annotated[bool, typer.Option("--version", callback=version, is_eager=True)] = False):
-    pass
-@app.command()
-def hello() -> None:
-    pass
-app()
-"""
 # The export's rows, joined and ordered as `export` reads them, formatted by SQLite.
 EXPORT_SQL = """SELECT e.id, e.uid, e.date, e.time, e.description, e.amount_minor, e.currency,
  e.units, e.unit_price, c.name, e.custom_category, cl.name, p.name, e.billable,

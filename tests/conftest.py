@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,29 @@ def ok(cli: Cli, *args: str) -> Any:
     result = cli(*args, "--json")
     assert result.exit_code == 0, result.stderr
     return result.data
+
+
+def refused(cli: Cli, exit_code: int, *args: str) -> dict[str, Any]:
+    """`cli(ARGS…, "--json")` that must fail with EXIT_CODE, cleanly: its error."""
+    result = cli(*args, "--json")
+    assert result.exit_code == exit_code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    return result.error
+
+
+def real_book(cli: Cli, book: Path) -> Path:
+    """A book with enough rows to span many pages, closed (its WAL checkpointed away)."""
+    assert cli("add", "seed", "1.00", "-c", "Travel").exit_code == 0
+    with closing(sqlite3.connect(book)) as conn, conn:
+        conn.executemany(
+            "INSERT INTO expenses (uid, description, date, amount_minor, currency, scale, "
+            "category_id, approval_status, reimbursement_status, created_at, updated_at) "
+            "VALUES (?, ?, '2025-03-01', 100, 'USD', 2, 1, 'approved', 'not_reimbursable', "
+            "'2025-03-01T00:00:00.000000Z', '2025-03-01T00:00:00.000000Z')",
+            [(f"uid-{i}", f"row {i} of a book spanning many pages") for i in range(1_000)],
+        )
+    check = cli("db", "check")
+    assert check.exit_code == 0, check.stderr
+    assert not book.with_name(book.name + "-wal").exists()
+    return book

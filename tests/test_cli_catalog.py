@@ -8,20 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, ok
+from tests.conftest import Cli, ok, refused
 
 DEFAULT_CATEGORIES = {
     "Travel", "Meals", "Software", "Equipment", "Contractors", "Rent", "Utilities",
     "Marketing", "Services", "Salaries", "Other",
 }  # fmt: skip
-
-
-def _refused(cli: Cli, exit_code: int, *args: str) -> dict[str, Any]:
-    result = cli(*args, "--json")
-    assert result.exit_code == exit_code, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    return result.error
 
 
 def _categories(cli: Cli) -> dict[str, dict[str, Any]]:
@@ -78,7 +70,7 @@ def test_category_defaults_apply_to_new_expenses(cli: Cli) -> None:
 
 
 def test_unit_without_unit_price_is_rejected(cli: Cli) -> None:
-    error = _refused(cli, 4, "categories", "add", "Mileage", "--unit", "km")
+    error = refused(cli, 4, "categories", "add", "Mileage", "--unit", "km")
     assert error["code"] == "validation_failed"
     assert "unit_price" in error["fields"]
     assert "Mileage" not in _categories(cli)
@@ -86,7 +78,7 @@ def test_unit_without_unit_price_is_rejected(cli: Cli) -> None:
 
 @pytest.mark.parametrize("name", ["travel", "TRAVEL", " Travel "])
 def test_category_duplicate_name_is_rejected_case_insensitively(cli: Cli, name: str) -> None:
-    error = _refused(cli, 4, "categories", "add", name)
+    error = refused(cli, 4, "categories", "add", name)
     assert "name" in error["fields"]
     assert len(_categories(cli)) == len(DEFAULT_CATEGORIES)
 
@@ -100,7 +92,7 @@ def test_categories_edit_renames(cli: Cli) -> None:
 
 
 def test_categories_edit_to_an_existing_name_is_rejected(cli: Cli) -> None:
-    error = _refused(cli, 4, "categories", "edit", "Software", "--name", "meals")
+    error = refused(cli, 4, "categories", "edit", "Software", "--name", "meals")
     assert "name" in error["fields"]
     assert "Software" in _categories(cli)
 
@@ -109,7 +101,7 @@ def test_categories_archive_keeps_it_listed_but_refuses_new_expenses(cli: Cli) -
     archived = ok(cli, "categories", "archive", "Rent")
     assert archived["archived"] is True
     assert _categories(cli)["Rent"]["archived"] is True
-    error = _refused(cli, 4, "add", "Office", "500.00", "-c", "Rent")
+    error = refused(cli, 4, "add", "Office", "500.00", "-c", "Rent")
     assert "category" in error["fields"]
 
 
@@ -127,7 +119,7 @@ def test_categories_delete_an_unused_category(cli: Cli) -> None:
 
 def test_categories_delete_of_a_used_category_is_a_conflict(cli: Cli) -> None:
     _expense(cli, "Laptop", "1200.00", "-c", "Equipment")
-    error = _refused(cli, 5, "categories", "delete", "Equipment")
+    error = refused(cli, 5, "categories", "delete", "Equipment")
     assert error["code"] == "conflict"
     assert "Equipment" in _categories(cli)
 
@@ -137,7 +129,7 @@ def test_categories_delete_of_a_category_used_by_a_deleted_expense_is_a_conflict
 ) -> None:
     expense = _expense(cli, "Laptop", "1200.00", "-c", "Equipment")
     ok(cli, "delete", str(expense["id"]))
-    error = _refused(cli, 5, "categories", "delete", "Equipment")
+    error = refused(cli, 5, "categories", "delete", "Equipment")
     assert error["code"] == "conflict"
     assert "Equipment" in _categories(cli)
     assert ok(cli, "restore", str(expense["id"]))[0]["category"]["name"] == "Equipment"
@@ -151,7 +143,7 @@ def test_categories_delete_of_a_category_used_by_a_deleted_expense_is_a_conflict
 def test_the_built_in_other_cannot_be_renamed_archived_or_deleted(
     cli: Cli, args: list[str]
 ) -> None:
-    error = _refused(cli, 4, "categories", *args)
+    error = refused(cli, 4, "categories", *args)
     assert error["code"] == "validation_failed"
     other = _categories(cli)["Other"]
     assert other["archived"] is False
@@ -186,14 +178,14 @@ def test_client_currency_defaults_to_the_book_default_at_creation(cli: Cli) -> N
 
 @pytest.mark.parametrize("currency", ["ZZZ", "EURO", "12", "", "€"])
 def test_client_with_a_bad_currency_is_rejected(cli: Cli, currency: str) -> None:
-    error = _refused(cli, 4, "clients", "add", "Acme", "--currency", currency)
+    error = refused(cli, 4, "clients", "add", "Acme", "--currency", currency)
     assert "currency" in error["fields"]
     assert ok(cli, "clients") == []
 
 
 def test_client_duplicate_name_is_rejected_case_insensitively(cli: Cli) -> None:
     ok(cli, "clients", "add", "Acme")
-    error = _refused(cli, 4, "clients", "add", "ACME")
+    error = refused(cli, 4, "clients", "add", "ACME")
     assert "name" in error["fields"]
     assert [c["name"] for c in ok(cli, "clients")] == ["Acme"]
 
@@ -209,7 +201,7 @@ def test_archived_client_is_refused_for_new_expenses_but_filters(cli: Cli) -> No
     expense = _expense(cli, "Taxi", "20.00", "-c", "Travel", "--client", "Acme")
     archived = ok(cli, "clients", "archive", "Acme")
     assert archived["archived"] is True
-    error = _refused(cli, 4, "add", "Taxi", "20.00", "-c", "Travel", "--client", "Acme")
+    error = refused(cli, 4, "add", "Taxi", "20.00", "-c", "Travel", "--client", "Acme")
     assert "client" in error["fields"]
     assert [e["id"] for e in ok(cli, "list", "--client", "Acme")] == [expense["id"]]
 
@@ -230,7 +222,7 @@ def test_project_name_is_unique_per_client(cli: Cli) -> None:
     ok(cli, "clients", "add", "Acme")
     ok(cli, "clients", "add", "Beta")
     ok(cli, "projects", "add", "Website", "--client", "Acme")
-    error = _refused(cli, 4, "projects", "add", "WEBSITE", "--client", "Acme")
+    error = refused(cli, 4, "projects", "add", "WEBSITE", "--client", "Acme")
     assert "name" in error["fields"]
     other = ok(cli, "projects", "add", "Website", "--client", "Beta")
     assert other["client"]["name"] == "Beta"
@@ -238,7 +230,7 @@ def test_project_name_is_unique_per_client(cli: Cli) -> None:
 
 
 def test_project_with_an_unknown_client_is_rejected(cli: Cli) -> None:
-    error = _refused(cli, 4, "projects", "add", "Website", "--client", "Nobody")
+    error = refused(cli, 4, "projects", "add", "Website", "--client", "Nobody")
     assert "client" in error["fields"]
     assert ok(cli, "projects") == []
 
@@ -257,7 +249,7 @@ def test_project_name_shared_by_two_clients_needs_the_id(cli: Cli) -> None:
     ok(cli, "clients", "add", "Beta", "--currency", "EUR")
     ok(cli, "projects", "add", "Website", "--client", "Acme")
     beta_site = ok(cli, "projects", "add", "Website", "--client", "Beta")
-    error = _refused(cli, 4, "add", "Fonts", "40.00", "-c", "Software", "-p", "Website")
+    error = refused(cli, 4, "add", "Fonts", "40.00", "-c", "Software", "-p", "Website")
     assert error["code"] == "validation_failed"
     assert "project" in error["fields"]
     assert "id" in error["fields"]["project"]
@@ -274,7 +266,7 @@ def test_projects_edit_renames_and_archive_refuses_new_links(cli: Cli) -> None:
     assert renamed["name"] == "Relaunch"
     archived = ok(cli, "projects", "archive", "Relaunch")
     assert archived["archived"] is True
-    error = _refused(cli, 4, "add", "Fonts", "40.00", "-c", "Software", "-p", "Relaunch")
+    error = refused(cli, 4, "add", "Fonts", "40.00", "-c", "Software", "-p", "Relaunch")
     assert "project" in error["fields"]
 
 
@@ -300,13 +292,13 @@ def test_unknown_or_partial_reference_is_a_validation_error(
     cli: Cli, option: str, ref: str, field: str
 ) -> None:
     args = ["-c", "Travel"] if option != "-c" else []
-    error = _refused(cli, 4, "add", "X", "1.00", *args, option, ref)
+    error = refused(cli, 4, "add", "X", "1.00", *args, option, ref)
     assert field in error["fields"]
 
 
 def test_an_all_digit_reference_is_an_id_not_a_name(cli: Cli) -> None:
     # An all-digit name cannot exist (reference §10.1 item 22), so digits always mean an id.
-    assert "name" in _refused(cli, 4, "categories", "add", "2024")["fields"]
+    assert "name" in refused(cli, 4, "categories", "add", "2024")["fields"]
     created = ok(cli, "categories", "add", "FY2024")
     expense = _expense(cli, "X", "1.00", "-c", str(created["id"]))
     assert expense["category"] == {"id": created["id"], "name": "FY2024"}
@@ -348,7 +340,7 @@ def test_config_date_order_decides_ambiguous_dates(cli: Cli, order: str, expecte
 
 @pytest.mark.parametrize(("key", "value"), [("default_currency", "XYZ"), ("date_order", "ydm")])
 def test_config_bad_value_is_rejected(cli: Cli, key: str, value: str) -> None:
-    error = _refused(cli, 4, "config", key, value)
+    error = refused(cli, 4, "config", key, value)
     assert key in error["fields"]
     assert ok(cli, "config") == {
         "default_currency": "USD",
@@ -358,7 +350,7 @@ def test_config_bad_value_is_rejected(cli: Cli, key: str, value: str) -> None:
 
 
 def test_config_unknown_key_is_a_usage_error(cli: Cli) -> None:
-    error = _refused(cli, 2, "config", "colour", "blue")
+    error = refused(cli, 2, "config", "colour", "blue")
     assert error["code"] == "usage"
 
 

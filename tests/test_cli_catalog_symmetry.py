@@ -8,17 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, ok
+from tests.conftest import Cli, ok, refused
 
 KINDS = ("categories", "clients", "projects")
-
-
-def _refused(cli: Cli, exit_code: int, *args: str) -> dict[str, Any]:
-    result = cli(*args, "--json")
-    assert result.exit_code == exit_code, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    return result.error
 
 
 def _make(cli: Cli, kind: str, name: str) -> dict[str, Any]:
@@ -55,7 +47,7 @@ def test_unarchive_of_a_live_record_changes_nothing(cli: Cli, kind: str) -> None
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_unarchive_of_an_unknown_record_is_not_found(cli: Cli, kind: str) -> None:
-    assert _refused(cli, 3, kind, "unarchive", "Nobody")["code"] == "not_found"
+    assert refused(cli, 3, kind, "unarchive", "Nobody")["code"] == "not_found"
 
 
 def test_an_unarchived_category_client_and_project_take_expenses_again(cli: Cli) -> None:
@@ -124,7 +116,7 @@ def test_an_all_digit_name_is_refused_on_add(cli: Cli, kind: str, name: str) -> 
         ok(cli, "clients", "add", "Acme")
         extra = ("--client", "Acme")
     before = ok(cli, kind)
-    error = _refused(cli, 4, kind, "add", name, *extra)
+    error = refused(cli, 4, kind, "add", name, *extra)
     assert "name" in error["fields"]
     assert ok(cli, kind) == before
 
@@ -132,14 +124,14 @@ def test_an_all_digit_name_is_refused_on_add(cli: Cli, kind: str, name: str) -> 
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_all_digit_name_is_refused_on_edit(cli: Cli, kind: str) -> None:
     made = _make(cli, kind, "Alpha")
-    error = _refused(cli, 4, kind, "edit", "Alpha", "--name", "2024")
+    error = refused(cli, 4, kind, "edit", "Alpha", "--name", "2024")
     assert "name" in error["fields"]
     assert _listed(cli, kind, "Alpha") == made
 
 
 def test_an_all_digit_category_can_no_longer_shadow_an_id(cli: Cli) -> None:
     """Issue 11's reproduction: `categories add 2024` then `add -c 2024` failed."""
-    assert "name" in _refused(cli, 4, "categories", "add", "2024")["fields"]
+    assert "name" in refused(cli, 4, "categories", "add", "2024")["fields"]
     travel = {c["name"]: c for c in ok(cli, "categories")}["Travel"]
     added = ok(cli, "add", "Train", "9.00", "-c", str(travel["id"]))
     assert added["category"] == {"id": travel["id"], "name": "Travel"}

@@ -95,6 +95,23 @@ def test_amount_from_original_at_the_rate_of_the_date(cli: Cli, tmp_path: Path) 
     assert (clone["amount"], clone["amount_from_rate"]) == ("11.00", True)
 
 
+def test_amount_from_rate_is_kept_when_an_amount_is_given_and_recomputed_per_occurrence(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _rates(cli, tmp_path)
+    ok(cli, "add", "Ramen", "-c", "Meals", "--original", "1500", "--original-currency", "JPY",
+       "-d", "2026-01-02")  # fmt: skip
+    given = ok(cli, "clone", "1", "-d", "2026-01-05", "--amount", "9.00")
+    assert (given["amount"], given["amount_from_rate"]) == ("9.00", False)
+    assert cli("recurring", "add", "1", "--every", "day", "-q").exit_code == 0
+    made = ok(cli, "recurring", "run", "--through", "2026-01-05")
+    # 2026-01-03/04 use the rates of 01-02 (11.00); 01-05's rates give 1500 / 160 × 1.2
+    assert [(e["date"], e["amount"], e["amount_from_rate"]) for e in made] == [
+        ("2026-01-03", "11.00", True), ("2026-01-04", "11.00", True),
+        ("2026-01-05", "11.25", True),
+    ]  # fmt: skip
+
+
 def test_both_given_are_kept_and_need_no_rate(cli: Cli) -> None:
     e = ok(cli, "add", "Ramen", "10.00", "-c", "Meals", "--original", "1500",
            "--original-currency", "JPY")  # fmt: skip

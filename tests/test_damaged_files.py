@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from expense_cli.store import schema
-from tests.conftest import EXPENSE, Cli
+from tests.conftest import EXPENSE, Cli, real_book
 
 pytestmark = [
     pytest.mark.slow,
@@ -90,23 +90,6 @@ def _assert_every_command_refuses(db: Path, *words: str, watch: Path | None = No
     assert _state(watched) == before
 
 
-def _real_book(cli: Cli, book: Path) -> Path:
-    """A book with enough rows to span many pages, closed (its WAL checkpointed away)."""
-    assert cli("add", "seed", "1.00", "-c", "Travel").exit_code == 0
-    with closing(sqlite3.connect(book)) as conn, conn:
-        conn.executemany(
-            "INSERT INTO expenses (uid, description, date, amount_minor, currency, scale, "
-            "category_id, approval_status, reimbursement_status, created_at, updated_at) "
-            "VALUES (?, ?, '2025-03-01', 100, 'USD', 2, 1, 'approved', 'not_reimbursable', "
-            "'2025-03-01T00:00:00.000000Z', '2025-03-01T00:00:00.000000Z')",
-            [(f"uid-{i}", f"row {i} of a book worth cutting in half") for i in range(1_000)],
-        )
-    check = cli("db", "check")
-    assert check.exit_code == 0, check.stderr
-    assert not book.with_name(book.name + "-wal").exists()
-    return book
-
-
 def test_random_bytes_are_refused_untouched(tmp_path: Path) -> None:
     db = tmp_path / "noise.db"
     db.write_bytes(os.urandom(64 * 1024))
@@ -114,7 +97,7 @@ def test_random_bytes_are_refused_untouched(tmp_path: Path) -> None:
 
 
 def test_a_truncated_book_is_refused_untouched(cli: Cli, book: Path, tmp_path: Path) -> None:
-    source = _real_book(cli, book)
+    source = real_book(cli, book)
     folder = tmp_path / "cut"
     folder.mkdir()
     half = folder / "half.db"
@@ -126,7 +109,7 @@ def test_a_truncated_book_is_refused_untouched(cli: Cli, book: Path, tmp_path: P
 def test_a_book_from_a_newer_version_is_refused_untouched(
     cli: Cli, book: Path, tmp_path: Path
 ) -> None:
-    _real_book(cli, book)
+    real_book(cli, book)
     with closing(sqlite3.connect(book)) as conn:
         conn.execute(f"PRAGMA user_version = {schema.LATEST + 1}")
     _assert_every_command_refuses(book, "newer", watch=book.parent)
@@ -225,7 +208,7 @@ def read_only_book(cli: Cli, book: Path) -> Iterator[tuple[Path, Preexec, bool]]
     folder = Path(tempfile.mkdtemp(prefix="expense-ro-"))
     try:
         db = folder / "book.db"
-        shutil.copyfile(_real_book(cli, book), db)
+        shutil.copyfile(real_book(cli, book), db)
         yield db, preexec, is_nobody
     finally:
         folder.chmod(0o755)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from expense_cli.store import schema
-from tests.conftest import EXPENSE, Cli, installed_env, ok, run_installed
+from tests.conftest import EXPENSE, Cli, installed_env, ok, real_book, run_installed
 
 installed = pytest.mark.skipif(EXPENSE is None, reason="the `expense` command is not installed")
 LISTINGS = ("categories", "clients", "projects")
@@ -186,16 +186,7 @@ def test_a_report_total_beyond_64_bits_is_exact(cli: Cli, book: Path) -> None:
 def _damaged(cli: Cli, book: Path) -> Path:
     """A real book whose middle pages are overwritten: it opens (the schema page is intact)
     but reading the expenses meets a damaged page."""
-    assert cli("add", "seed", "1.00", "-c", "Travel").exit_code == 0
-    with closing(sqlite3.connect(book)) as conn, conn:
-        conn.executemany(
-            "INSERT INTO expenses (uid, description, date, amount_minor, currency, scale, "
-            "category_id, approval_status, reimbursement_status, created_at, updated_at) "
-            "VALUES (?, ?, '2025-03-01', 100, 'USD', 2, 1, 'approved', 'not_reimbursable', "
-            "'2025-03-01T00:00:00.000000Z', '2025-03-01T00:00:00.000000Z')",
-            [(f"uid-{i}", f"row {i} of a book with a damaged middle") for i in range(1_000)],
-        )
-    assert cli("db", "check").exit_code == 0  # checkpoints the WAL into the file
+    real_book(cli, book)
     data = bytearray(book.read_bytes())
     pages = len(data) // 4096
     for page in range(pages // 2, pages // 2 + pages // 4):

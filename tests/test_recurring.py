@@ -493,3 +493,14 @@ def test_a_negative_interval_without_start_is_a_validation_error(cli: Cli, every
 
     assert result.exit_code == 4
     assert set(result.error["fields"]) == {"interval"}
+
+
+def test_an_occurrence_has_the_templates_account_not_the_default_now(cli: Cli) -> None:
+    source = _expense(cli, "Phone", "30.00", "-c", "Software", "-d", "2026-01-01",
+                      "--account", "Liabilities:Visa")  # fmt: skip
+    _schedule(cli, source, "--every", "month")
+    ok(cli, "config", "default_account", "Assets:Bank")
+    (made,) = _run(cli, "2026-02-01")["data"]
+    assert (made["date"], made["account"], made["currency"]) == (
+        "2026-02-01", "Liabilities:Visa", "USD"
+    )  # fmt: skip

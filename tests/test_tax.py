@@ -294,3 +294,25 @@ def test_journals_keep_the_rate_the_original_and_the_gross_credit(cli: Cli, kind
     assert "tax_rate: " in journal and "19" in journal.split("tax_rate: ")[1].split("\n")[0]
     assert "original_amount: " in journal and "original_currency: " in journal
     assert "Assets:Cash  -119.00 USD" in journal
+
+
+def test_occurrences_copy_the_templates_tax_and_an_untaxed_one_takes_the_default(
+    cli: Cli,
+) -> None:
+    ok(cli, "categories", "edit", "Software", "--tax", "20%")
+    ok(cli, "add", "IDE", "119.00", "-c", "Software", "-d", "2026-01-01", "--tax", "19")
+    ok(cli, "add", "Hosting", "12.00", "-c", "Meals", "-d", "2026-01-01")
+    ok(cli, "edit", "2", "-c", "Software")  # untaxed: edit -c takes no default
+    for source in ("1", "2"):
+        assert cli("recurring", "add", source, "--every", "month", "-q").exit_code == 0
+    made = ok(cli, "recurring", "run", "--through", "2026-02-01")
+    taxes = {e["description"]: (e["tax_rate"], e["tax_amount"]) for e in made}
+    assert taxes == {"IDE": ("19", "19.00"), "Hosting": ("20", "2.00")}
+
+
+def test_markup_applies_to_the_gross_amount(cli: Cli) -> None:
+    ok(cli, "clients", "add", "Acme", "--markup", "10")
+    ok(cli, "add", "Hotel", "119.00", "-c", "Travel", "--tax", "19", "--client", "Acme",
+       "--billable")  # fmt: skip
+    (invoiced,) = ok(cli, "invoice", "1", "--ref", "INV-1")
+    assert (invoiced["net_amount"], invoiced["rebill_amount"]) == ("100.00", "130.90")

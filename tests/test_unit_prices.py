@@ -14,21 +14,13 @@ import pytest
 from expense_cli.domain.models import Category, UnitPrice, price_on
 from expense_cli.store import Store, schema
 from tests.books import frozen_book, old_expense, query
-from tests.conftest import Cli, ok
+from tests.conftest import Cli, ok, refused
 
 PRICES = (
     UnitPrice(date(1900, 1, 1), Decimal("0.58")),
     UnitPrice(date(2026, 1, 1), Decimal("0.62")),
     UnitPrice(date(2026, 7, 1), Decimal("0.7")),
 )
-
-
-def _refused(cli: Cli, exit_code: int, *args: str) -> dict[str, Any]:
-    result = cli(*args, "--json")
-    assert result.exit_code == exit_code, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    return result.error
 
 
 def _mileage(cli: Cli, *extra: str) -> dict[str, Any]:
@@ -115,7 +107,7 @@ def test_unit_currency_can_be_given(cli: Cli) -> None:
     ],
 )
 def test_a_bad_or_misplaced_unit_currency_is_refused(cli: Cli, args: tuple[str, ...]) -> None:
-    error = _refused(cli, 4, "categories", "add", *args)
+    error = refused(cli, 4, "categories", "add", *args)
     assert "unit_currency" in error["fields"]
     assert args[0] not in {c["name"] for c in ok(cli, "categories")}
 
@@ -126,7 +118,7 @@ def test_a_unit_price_in_one_currency_does_not_price_another(cli: Cli) -> None:
        "--unit-currency", "EUR")  # fmt: skip
     ok(cli, "clients", "add", "Tokyo KK", "--currency", "JPY")
     ok(cli, "clients", "add", "Acme", "--currency", "EUR")
-    error = _refused(cli, 4, "add", "Drive", "--units", "120", "-c", "Mileage",
+    error = refused(cli, 4, "add", "Drive", "--units", "120", "-c", "Mileage",
                      "--client", "Tokyo KK")  # fmt: skip
     assert "category" in error["fields"]
     assert "EUR" in error["fields"]["category"]
@@ -138,7 +130,7 @@ def test_a_unit_price_in_one_currency_does_not_price_another(cli: Cli) -> None:
 def test_editing_into_a_category_of_another_currency_is_refused(cli: Cli) -> None:
     _mileage(cli, "--unit-currency", "EUR")
     added = ok(cli, "add", "Taxi", "10.00", "-c", "Travel")  # the book's USD
-    error = _refused(cli, 4, "edit", str(added["id"]), "-c", "Mileage", "--units", "5")
+    error = refused(cli, 4, "edit", str(added["id"]), "-c", "Mileage", "--units", "5")
     assert "category" in error["fields"]
     assert ok(cli, "show", str(added["id"])) == added
 
@@ -195,13 +187,13 @@ def test_unit_price_shows_the_price_in_force_today(cli: Cli) -> None:
 
 def test_from_needs_a_unit_price(cli: Cli) -> None:
     _mileage(cli)
-    _refused(cli, 2, "categories", "edit", "Mileage", "--from", "2026-01-01")
+    refused(cli, 2, "categories", "edit", "Mileage", "--from", "2026-01-01")
 
 
 @pytest.mark.parametrize("starts", ["2026-02-30", "someday"])
 def test_a_bad_from_date_is_refused(cli: Cli, starts: str) -> None:
     _mileage(cli)
-    error = _refused(cli, 4, "categories", "edit", "Mileage", "--unit-price", "0.7",
+    error = refused(cli, 4, "categories", "edit", "Mileage", "--unit-price", "0.7",
                      "--from", starts)  # fmt: skip
     assert "from" in error["fields"]
     listed = {c["name"]: c for c in ok(cli, "categories")}["Mileage"]
@@ -209,7 +201,7 @@ def test_a_bad_from_date_is_refused(cli: Cli, starts: str) -> None:
 
 
 def test_an_amount_category_takes_no_dated_price(cli: Cli) -> None:
-    error = _refused(cli, 4, "categories", "edit", "Travel", "--unit-price", "1",
+    error = refused(cli, 4, "categories", "edit", "Travel", "--unit-price", "1",
                      "--from", "2026-01-01")  # fmt: skip
     assert "unit_price" in error["fields"]
 

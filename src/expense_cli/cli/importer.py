@@ -10,7 +10,20 @@ import typer
 
 from expense_cli.cli.context import open_store
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import JsonOpt, complete_names
+from expense_cli.cli.options import (
+    DateFormatOpt,
+    DecimalCommaOpt,
+    DefaultCategoryOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    JsonOpt,
+    MapOpt,
+    RowAccountOpt,
+    Sign,
+    SignOpt,
+    SkipRowsOpt,
+    complete_names,
+)
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
     from expense_cli.cli import render
@@ -21,74 +34,6 @@ else:
     importer = lazy("expense_cli.domain.importer")
     statements = lazy("expense_cli.domain.statements")
     profiles = lazy("expense_cli.domain.profiles")
-
-
-class Sign(StrEnum):
-    NEGATIVE = "negative"
-    POSITIVE = "positive"
-
-
-# The reading options of a bank statement (reference §10.4), shared with `import-profile add`.
-MapOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--map",
-        help="FIELD=COLUMN: read import field FIELD from the file's column COLUMN "
-        "(repeatable; then only mapped columns are read), e.g. --map description=Payee.",
-        show_default=False,
-    ),
-]
-DelimiterOpt = Annotated[
-    str | None,
-    typer.Option("--delimiter", help="Column separator (default: detected among , ; tab |).",
-                 show_default=False),
-]  # fmt: skip
-DecimalCommaOpt = Annotated[
-    bool | None,
-    typer.Option("--decimal-comma/--no-decimal-comma", help="Amounts like 1.234,56.",
-                 show_default=False),
-]  # fmt: skip
-DateFormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--date-format",
-        help="Read every date with this strptime format, e.g. %d/%m/%Y.",
-        show_default=False,
-    ),
-]
-SkipRowsOpt = Annotated[
-    int | None,
-    typer.Option("--skip-rows", help="Lines before the header (a bank's preamble).",
-                 show_default=False),
-]  # fmt: skip
-SignOpt = Annotated[
-    Sign | None,
-    typer.Option(
-        "--sign",
-        help="Which sign is an expense; rows of the other sign (income) are skipped and "
-        "counted; amounts are imported as absolute values.",
-        case_sensitive=False,
-        show_default=False,
-    ),
-]
-EncodingOpt = Annotated[
-    str | None,
-    typer.Option("--encoding", help="The file's encoding (default utf-8, a BOM allowed), "
-                 "e.g. cp1252.", show_default=False),
-]  # fmt: skip
-DefaultCategoryOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--default-category",
-        help="Category of rows that have none after the rules.",
-        autocompletion=complete_names("category"),
-        show_default=False,
-    ),
-]
-AccountOpt = Annotated[
-    str | None,
-    typer.Option("--account", help="Payment account of rows without one.", show_default=False),
-]
 
 
 def reading_options(
@@ -150,7 +95,7 @@ def import_file(
     sign: SignOpt = None,
     encoding: EncodingOpt = None,
     default_category: DefaultCategoryOpt = None,
-    account: AccountOpt = None,
+    account: RowAccountOpt = None,
     allow_duplicates: Annotated[
         bool,
         typer.Option("--allow-duplicates", help="Import rows like a live expense as well."),

@@ -2,7 +2,7 @@
 and `invoices` (the invoice refs, and the statement of one): reference §10.5."""
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -87,7 +87,7 @@ def invoice(
         store = open_store(ctx)
         with book.transaction(store), render.delivered():
             chosen_ = use.invoice_matching(store, filters, ref, dry_run=dry_run)
-            _show(chosen_, fmt, as_json, quiet)
+            render.show_expenses(chosen_, fmt, as_json, quiet)
             if not chosen_ and not quiet and chosen(fmt, as_json) != "json":
                 render.stderr_line("nothing to invoice: no billable, not-invoiced expense matches")
         return
@@ -96,15 +96,8 @@ def invoice(
     ids = id_args.parse(expense_ids or []).ids
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        _show(expense_use.invoice(store, ids, ref=ref, dry_run=dry_run), fmt, as_json, quiet)
-
-
-def _show(expenses: Any, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
-    if quiet:
-        for expense in expenses:
-            print(expense.id)
-    else:
-        render.show_expenses(expenses, fmt, as_json)
+        invoiced = expense_use.invoice(store, ids, ref=ref, dry_run=dry_run)
+        render.show_expenses(invoiced, fmt, as_json, quiet)
 
 
 @invoices.callback(invoke_without_command=True)

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypedDict
 
@@ -176,6 +177,75 @@ OriginalOpt = Annotated[
 OriginalCurrencyOpt = Annotated[
     str | None,
     typer.Option("--original-currency", help="ISO 4217 code of --original, e.g. JPY."),
+]
+
+
+class Sign(StrEnum):
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+
+
+# The reading options of a bank statement (reference §10.4): `import` and `import-profile add`.
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="FIELD=COLUMN: read import field FIELD from the file's column COLUMN "
+        "(repeatable; then only mapped columns are read), e.g. --map description=Payee.",
+        show_default=False,
+    ),
+]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option("--delimiter", help="Column separator (default: detected among , ; tab |).",
+                 show_default=False),
+]  # fmt: skip
+DecimalCommaOpt = Annotated[
+    bool | None,
+    typer.Option("--decimal-comma/--no-decimal-comma", help="Amounts like 1.234,56.",
+                 show_default=False),
+]  # fmt: skip
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="Read every date with this strptime format, e.g. %d/%m/%Y.",
+        show_default=False,
+    ),
+]
+SkipRowsOpt = Annotated[
+    int | None,
+    typer.Option("--skip-rows", help="Lines before the header (a bank's preamble).",
+                 show_default=False),
+]  # fmt: skip
+SignOpt = Annotated[
+    Sign | None,
+    typer.Option(
+        "--sign",
+        help="Which sign is an expense; rows of the other sign (income) are skipped and "
+        "counted; amounts are imported as absolute values.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option("--encoding", help="The file's encoding (default utf-8, a BOM allowed), "
+                 "e.g. cp1252.", show_default=False),
+]  # fmt: skip
+DefaultCategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--default-category",
+        help="Category of rows that have none after the rules.",
+        autocompletion=complete_names("category"),
+        show_default=False,
+    ),
+]
+# `--account` of import rows; `AccountOpt` above is the one of a single expense.
+RowAccountOpt = Annotated[
+    str | None,
+    typer.Option("--account", help="Payment account of rows without one.", show_default=False),
 ]
 
 

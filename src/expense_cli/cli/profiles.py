@@ -8,20 +8,23 @@ import typer
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat
-from expense_cli.cli.importer import (
-    AccountOpt,
+from expense_cli.cli.importer import reading_options
+from expense_cli.cli.lazy import lazy
+from expense_cli.cli.options import (
     DateFormatOpt,
     DecimalCommaOpt,
     DefaultCategoryOpt,
     DelimiterOpt,
     EncodingOpt,
+    FormatOpt,
+    JsonOpt,
     MapOpt,
+    QuietOpt,
+    RowAccountOpt,
     SignOpt,
     SkipRowsOpt,
-    reading_options,
+    complete_names,
 )
-from expense_cli.cli.lazy import lazy
-from expense_cli.cli.options import FormatOpt, JsonOpt, QuietOpt, complete_names
 
 if TYPE_CHECKING:
     from expense_cli.cli import render
@@ -61,13 +64,6 @@ def _options_text(p: "Profile") -> str:
     return "; ".join(shown)
 
 
-def _show(item: "Profile", fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
-    if quiet:
-        print(item.id)
-    else:
-        render.show_record(item, fmt, as_json)
-
-
 @profiles.callback(invoke_without_command=True)
 def profiles_main(
     ctx: typer.Context, fmt: FormatOpt = RecordFormat.TABLE, as_json: JsonOpt = False
@@ -81,18 +77,14 @@ def profiles_main(
 
 
 def _list(ctx: typer.Context, fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
-    items = use.list_profiles(open_store(ctx, create=False))
-    if quiet:
-        for item in items:
-            print(item.id)
-    else:
-        render.show_records(
-            items,
-            fmt,
-            as_json,
-            ["ID", "Name", "Options"],
-            lambda p: [p.id, p.name, _options_text(p)],
-        )
+    render.show_records(
+        use.list_profiles(open_store(ctx, create=False)),
+        fmt,
+        as_json,
+        ["ID", "Name", "Options"],
+        lambda p: [p.id, p.name, _options_text(p)],
+        quiet=quiet,
+    )
 
 
 @profiles.command("list")
@@ -121,7 +113,7 @@ def profiles_add(
     sign: SignOpt = None,
     encoding: EncodingOpt = None,
     default_category: DefaultCategoryOpt = None,
-    account: AccountOpt = None,
+    account: RowAccountOpt = None,
     fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -139,7 +131,7 @@ def profiles_add(
     options = use.merged(statements.ReadOptions(), given)
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        _show(use.add_profile(store, name, options), fmt, as_json, quiet)
+        render.show_record(use.add_profile(store, name, options), fmt, as_json, quiet)
 
 
 @profiles.command("show")
@@ -153,7 +145,7 @@ def profiles_show(
 
     Example: expense import-profile show mybank --json
     """
-    _show(use.get_profile(open_store(ctx, create=False), name), fmt, as_json, False)
+    render.show_record(use.get_profile(open_store(ctx, create=False), name), fmt, as_json, False)
 
 
 @profiles.command("delete")
@@ -170,4 +162,4 @@ def profiles_delete(
     """
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        _show(use.delete_profile(store, name), fmt, as_json, quiet)
+        render.show_record(use.delete_profile(store, name), fmt, as_json, quiet)

@@ -49,14 +49,10 @@ def register(app: typer.Typer, only: str | None = None) -> None:
 def _show_receipts(
     items: "list[ListedReceipt]", fmt: RecordFormat, as_json: bool, quiet: bool
 ) -> None:
-    if quiet:
-        for item in items:
-            print(item.id)
-        return
     render.show_records(
         items, fmt, as_json, ["id", "expense", "filename", "size", "media type", "sha256"],
         lambda r: [r.id, r.expense_id, r.filename, r.size, r.media_type, r.sha256[:12]],
-        right=(0, 1, 3),
+        right=(0, 1, 3), quiet=quiet,
     )  # fmt: skip
 
 

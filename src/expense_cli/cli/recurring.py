@@ -123,11 +123,7 @@ def recurring_list(
     Example: expense recurring list --json
     """
     schedules = use.list_schedules(open_store(ctx, create=False))
-    if quiet:
-        for s in schedules:
-            print(s.id)
-        return
-    render.show_records(schedules, fmt, as_json, _HEADERS, _row, right=[0])
+    render.show_records(schedules, fmt, as_json, _HEADERS, _row, right=[0], quiet=quiet)
 
 
 def _schedule_command(name: str, change: "Callable[[Store, int], Schedule]", doc: str) -> None:

@@ -501,26 +501,36 @@ def show_expenses(
 ) -> None:
     """Commands taking `ID...` answer `{"data": [...]}` even for one id."""
     if quiet:
-        print("\n".join(str(r.id) for r in records))
+        _print_ids(records)
     elif chosen(fmt, as_json) == "json":
         write_json(envelope([r.to_json() for r in records]))
     else:
         expense_table(records, totals=False)
 
 
+def _print_ids(records: Iterable[Any]) -> None:
+    """`-q`: the ids one per line, nothing at all for none (reference §10.1 item 1)."""
+    for record in records:
+        print(record.id)
+
+
 def show_records(
     items: Sequence[Any], fmt: StrEnum, as_json: bool, headers: Sequence[str], row: Any,
-    right: Sequence[int] = (),
+    right: Sequence[int] = (), quiet: bool = False,
 ) -> None:  # fmt: skip
-    """Catalogue lists (categories, clients, projects)."""
-    if chosen(fmt, as_json) == "json":
+    """Catalogue lists (categories, clients, projects, rules, ...); `-q` only their ids."""
+    if quiet:
+        _print_ids(items)
+    elif chosen(fmt, as_json) == "json":
         write_json(envelope([item.to_json() for item in items]))
     else:
         simple_table(headers, [row(item) for item in items], right)
 
 
-def show_record(item: Any, fmt: StrEnum, as_json: bool) -> None:
-    if chosen(fmt, as_json) == "json":
+def show_record(item: Any, fmt: StrEnum, as_json: bool, quiet: bool = False) -> None:
+    if quiet:
+        print(item.id)
+    elif chosen(fmt, as_json) == "json":
         write_json(envelope(item.to_json()))
     else:
         data = item.to_json()

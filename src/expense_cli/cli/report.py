@@ -9,7 +9,7 @@ from expense_cli.cli.context import open_store
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
 from expense_cli.cli.listing import with_filters
-from expense_cli.cli.options import JsonOpt
+from expense_cli.cli.options import FormatOpt, JsonOpt
 
 if TYPE_CHECKING:
     from expense_cli.cli import render
@@ -46,9 +46,7 @@ def report(
         list[GroupBy] | None, typer.Option("--by", help="Grouping; give two for two levels.")
     ] = None,
     chart: Annotated[bool, typer.Option("--chart", help="Draw bars beside the totals.")] = False,
-    fmt: Annotated[
-        RecordFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = RecordFormat.TABLE,
+    fmt: FormatOpt = RecordFormat.TABLE,
     as_json: JsonOpt = False,
     tax: Annotated[bool, typer.Option("--tax", help="Add net and tax beside each total.")] = False,
     convert: Annotated[
@@ -68,11 +66,12 @@ def report(
 
     groups = [g.value for g in by or [GroupBy.CATEGORY]]
     store = open_store(ctx, create=False)
+    json_out = chosen(fmt, as_json) == "json"
     if tax or convert is not None:
-        _money_report(store, filters, groups, tax, convert, chosen(fmt, as_json) == "json")
+        _money_report(store, filters, groups, tax, convert, json_out)
         return
     rows, totals = reports.report_and_totals(store, filters, groups)  # each expense once
-    if chosen(fmt, as_json) == "json":
+    if json_out:
         payload = render.envelope([row.to_json() for row in rows])
         payload["totals"] = [
             {"currency": currency, "count": count, "total": total}

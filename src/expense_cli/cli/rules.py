@@ -50,18 +50,7 @@ def _row(r: "Rule") -> list[object]:
 
 
 def _list(items: "list[Rule]", fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
-    if quiet:
-        for item in items:
-            print(item.id)
-    else:
-        render.show_records(items, fmt, as_json, HEADERS, _row, right=[0, 1])
-
-
-def _one(item: "Rule", fmt: RecordFormat, as_json: bool, quiet: bool) -> None:
-    if quiet:
-        print(item.id)
-    else:
-        render.show_record(item, fmt, as_json)
+    render.show_records(items, fmt, as_json, HEADERS, _row, right=[0, 1], quiet=quiet)
 
 
 @rules.callback(invoke_without_command=True)
@@ -133,7 +122,7 @@ def rules_add(
             store, pattern, category=category, label=label, client=client, project=project,
             billable=billable, tags=tuple(tags or ()),
         )  # fmt: skip
-        _one(created, fmt, as_json, quiet)
+        render.show_record(created, fmt, as_json, quiet)
 
 
 @rules.command("move")
@@ -168,7 +157,7 @@ def rules_delete(
     """
     store = open_store(ctx)
     with book.transaction(store), render.delivered():
-        _one(use.delete_rule(store, rule_id), fmt, as_json, quiet)
+        render.show_record(use.delete_rule(store, rule_id), fmt, as_json, quiet)
 
 
 @rules.command("test")

@@ -9,14 +9,14 @@ names each failing id's fields as `"<id>.<field>"`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from expense_cli.domain import records, rules, text
+from expense_cli.domain import records
 from expense_cli.domain.book import load_settings
-from expense_cli.domain.compose import Clock, compose
+from expense_cli.domain.compose import Clock
+from expense_cli.domain.expenses import attach_input, edit_changes, retagged
 from expense_cli.domain.models import Expense, ExpenseInput
-from expense_cli.domain.validation import Issues
 from expense_cli.errors import ExpenseError, NotFoundError, UsageError, ValidationError
 from expense_cli.store import Store
 from expense_cli.store.catalog import CachedCatalog
@@ -90,15 +90,10 @@ def edit_many(
         failures: list[tuple[int, ExpenseError]] = []
         planned: list[tuple[int, dict[str, Any]]] = []
         for expense_id, row in _found(unique, rows, failures):
-            expense = records.expense(row)
-            composed = compose(catalog, settings, clock, inp, expense)
             try:
-                rules.check_lock(expense, composed.changed)
-                composed.issues.raise_if_any()
+                planned.append((expense_id, edit_changes(catalog, settings, clock, inp, row)))
             except ExpenseError as exc:
                 failures.append((expense_id, exc))
-                continue
-            planned.append((expense_id, _changes(row, composed.values)))
         _fail(failures)
         for expense_id, changes in planned:
             if changes:
@@ -106,18 +101,12 @@ def edit_many(
         return _reread(store, unique)
 
 
-def _changes(before: Mapping[str, object], after: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in after.items() if before.get(k) != v}
-
-
 def attach_many(
     store: Store, ids: Sequence[int], *, client: str | None, project: str | None,
     clock: Clock | None = None,
 ) -> list[Expense]:  # fmt: skip
     """`attach` of every id (rules 6, 7, 8 for each)."""
-    if client is None and project is None:
-        raise UsageError('attach needs -p/--project or --client ("" detaches)')
-    return edit_many(store, ids, ExpenseInput(client=client, project=project), clock=clock)
+    return edit_many(store, ids, attach_input(client, project), clock=clock)
 
 
 def detach_many(store: Store, ids: Sequence[int], *, clock: Clock | None = None) -> list[Expense]:
@@ -143,12 +132,12 @@ def tag_many(
         failures: list[tuple[int, ExpenseError]] = []
         planned: list[tuple[int, tuple[str, ...]]] = []
         for expense_id, row in _found(unique, rows, failures):
-            expense = records.expense(row)
-            issues = Issues()
-            tags = issues.check("tags", text.apply_tag_edits, expense.tags, replace, add, remove)
-            if issues:
-                failures.append((expense_id, ValidationError(issues.fields)))
-            elif tags is not None and tags != expense.tags:
+            try:
+                tags = retagged(records.expense(row), replace, add, remove)
+            except ValidationError as exc:
+                failures.append((expense_id, exc))
+                continue
+            if tags is not None:
                 planned.append((expense_id, tags))
         _fail(failures)
         for expense_id, tags in planned:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from expense_cli.domain import records, rules, text
-from expense_cli.domain.book import load_settings
+from expense_cli.domain.book import Settings, load_settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, compose, new_uid
 from expense_cli.domain.dates import format_timestamp, parse_date
@@ -199,18 +199,26 @@ def _changes(before: Mapping[str, object], after: dict[str, Any]) -> dict[str, A
     return {k: v for k, v in after.items() if before.get(k) != v}
 
 
+def edit_changes(
+    store: Store, settings: Settings, clock: Clock, inp: ExpenseInput, row: ExpenseRow
+) -> dict[str, Any]:
+    """The columns `edit` would change on the expense stored as `row`: composed, held to
+    the invoice lock (rule 8) and validated, the first failure raised."""
+    expense = records.expense(row)
+    composed = compose(store, settings, clock, inp, expense)
+    rules.check_lock(expense, composed.changed)
+    composed.issues.raise_if_any()
+    return _changes(row, composed.values)
+
+
 def edit_expense(
     store: Store, expense_id: int, inp: ExpenseInput, *, clock: Clock | None = None
 ) -> Expense:
     """A partial update: what is not given stays; `""` clears an optional field."""
     clock = clock or Clock()
     with store.write():
-        expense = get_expense(store, expense_id)
-        composed = compose(store, load_settings(store), clock, inp, expense)
-        rules.check_lock(expense, composed.changed)
-        composed.issues.raise_if_any()
-        before: Mapping[str, object] = store.expense(expense_id) or {}
-        changes = _changes(before, composed.values)
+        row = records.expense_row(store, expense_id)
+        changes = edit_changes(store, load_settings(store), clock, inp, row)
         if changes:
             store.update_expense(expense_id, {**changes, "updated_at": clock.stamp})
         return get_expense(store, expense_id)
@@ -221,11 +229,14 @@ def attach(
     clock: Clock | None = None,
 ) -> Expense:  # fmt: skip
     """Link a project and/or client; `""` detaches either (rules 6, 7, 8)."""
+    return edit_expense(store, expense_id, attach_input(client, project), clock=clock)
+
+
+def attach_input(client: str | None, project: str | None) -> ExpenseInput:
+    """The edit `attach` makes: a client and/or a project (`""` detaches either)."""
     if client is None and project is None:
         raise UsageError('attach needs -p/--project or --client ("" detaches)')
-    return edit_expense(
-        store, expense_id, ExpenseInput(client=client, project=project), clock=clock
-    )
+    return ExpenseInput(client=client, project=project)
 
 
 def detach(store: Store, expense_id: int, *, clock: Clock | None = None) -> Expense:
@@ -244,14 +255,19 @@ def tag_expense(
     """Rule 12: the positional set replaces, then `--add`, then `--remove`."""
     clock = clock or Clock()
     with store.write():
-        expense = get_expense(store, expense_id)
-        issues = Issues()
-        tags = issues.check("tags", text.apply_tag_edits, expense.tags, replace, add, remove)
-        issues.raise_if_any()
-        if tags is not None and tags != expense.tags:
+        tags = retagged(get_expense(store, expense_id), replace, add, remove)
+        if tags is not None:
             store.replace_tags(expense_id, tags)
             store.update_expense(expense_id, {"updated_at": clock.stamp})
         return get_expense(store, expense_id)
+
+
+def retagged(
+    expense: Expense, replace: Sequence[str] | None, add: Sequence[str], remove: Sequence[str]
+) -> tuple[str, ...] | None:
+    """Rule 12 on one expense: its new tags, or None when they stay as they are."""
+    tags = checked("tags", text.apply_tag_edits, expense.tags, replace, add, remove)
+    return tags if tags != expense.tags else None
 
 
 def delete_expenses(
@@ -295,9 +311,7 @@ def invoice(
 ) -> list[Expense]:  # fmt: skip
     """Mark billable expenses invoiced (rule 9): a repeat is a no-op, another ref a conflict."""
     clock = clock or Clock()
-    issues = Issues()
-    clean_ref = issues.check("invoice_ref", text.invoice_ref, ref) if ref is not None else None
-    issues.raise_if_any()
+    clean_ref = None if ref is None else checked("invoice_ref", text.invoice_ref, ref)
     with store.write():
         return mark_invoiced(store, _live(store, ids), clean_ref, clock, dry_run=dry_run)
 

@@ -12,7 +12,7 @@ from expense_cli.domain.compose import Clock
 from expense_cli.domain.expenses import mark_invoiced
 from expense_cli.domain.models import Expense, Ref
 from expense_cli.domain.money import format_minor
-from expense_cli.domain.validation import InvalidValue, Issues
+from expense_cli.domain.validation import InvalidValue, checked
 from expense_cli.errors import NotFoundError, UsageError
 from expense_cli.store import Store
 from expense_cli.store.listing import ExpenseQuery
@@ -32,9 +32,7 @@ def invoice_matching(
         raise UsageError("--ref: invoicing a client's expenses needs the invoice reference")
     if filters.deleted:
         raise UsageError("--deleted: deleted expenses cannot be invoiced")
-    issues = Issues()
-    clean_ref = issues.check("invoice_ref", text.invoice_ref, ref)
-    issues.raise_if_any()
+    clean_ref = checked("invoice_ref", text.invoice_ref, ref)
     clock = clock or Clock()
     # Only billable, not-invoiced expenses are invoiced: ask the store for those unless
     # the user filtered on billable or status (then their filter stands and the rest is

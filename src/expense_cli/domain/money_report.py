@@ -18,13 +18,13 @@ from expense_cli.domain.listing import Filters, build_query
 from expense_cli.domain.money import currency_digits, format_minor, normalize_currency
 from expense_cli.domain.rates import Converter
 from expense_cli.domain.report import (
-    _group_value,
+    _row_group,
     _sort_key,
     _tag_spellings,
     group_names,
     groupings,
 )
-from expense_cli.domain.taxes import half_even
+from expense_cli.domain.taxes import to_minor
 from expense_cli.domain.validation import InvalidValue
 from expense_cli.errors import UsageError, ValidationError
 from expense_cli.store import Store
@@ -68,7 +68,7 @@ def target_currency(code: str) -> str:
 
 
 def _fmt(value: Fraction, digits: int) -> str:
-    return format_minor(half_even(value * 10**digits), digits)
+    return format_minor(to_minor(value, digits), digits)
 
 
 class _Summer:
@@ -135,12 +135,7 @@ def money_report(
         groups: dict[Any, _Sum] = {}
         shapes: dict[str, tuple[Any, ...]] = {}
         for row in rows:
-            tag = row.get("tag_name")
-            tag = spelling.get(tag.casefold(), tag) if tag else tag
-            keys = (row.get("g0"), row.get("g1"))[: len(by)]
-            group = tuple(
-                _group_value(name, key, names, tag) for name, key in zip(by, keys, strict=True)
-            )
+            group = _row_group(row, by, names, spelling)
             text = json.dumps(group, sort_keys=True)
             shapes[text] = group
             summer.add(groups, text, row)

@@ -162,12 +162,17 @@ def invoice_holders(store: Store, ref: str) -> list[tuple[Ref | None, str]]:
     return [(_ref(h["client_id"], h["client_name"]), h["currency"]) for h in store.ref_holders(ref)]
 
 
-def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
-    """A live expense; with `deleted`, a deleted one may be shown too (rule 14)."""
+def expense_row(store: Store, expense_id: int, *, deleted: bool = False) -> ExpenseRow:
+    """The stored row of a live expense; with `deleted`, of a deleted one too (rule 14)."""
     row = store.expense(expense_id)
     if row is None or (row["deleted_at"] is not None and not deleted):
         raise NotFoundError(f"no expense {expense_id}")
-    return expense(row)
+    return row
+
+
+def get_expense(store: Store, expense_id: int, *, deleted: bool = False) -> Expense:
+    """A live expense; with `deleted`, a deleted one may be shown too (rule 14)."""
+    return expense(expense_row(store, expense_id, deleted=deleted))
 
 
 CSV_SOURCES = (

@@ -147,11 +147,6 @@ def _found(store: Store, schedule_id: int, *, deleted: bool = False) -> Schedule
     return row
 
 
-def get_schedule(store: Store, schedule_id: int) -> Schedule:
-    with store.read():
-        return schedule(store, _found(store, schedule_id))
-
-
 def list_schedules(store: Store) -> list[Schedule]:
     with store.read():
         return [schedule(store, row) for row in store.schedules()]

@@ -83,6 +83,18 @@ def _tag_spellings(rows: Sequence[StoreReportRow]) -> dict[str, str]:
     return spelling
 
 
+def _row_group(
+    row: StoreReportRow, by: Sequence[str], names: dict[str, dict[int, str]],
+    spelling: dict[str, str],
+) -> tuple[Any, ...]:  # fmt: skip
+    """A store row's group values, in `by` order (its tag in the spelling `_tag_spellings`
+    chose)."""
+    tag = row.get("tag_name")
+    tag = spelling.get(tag.casefold(), tag) if tag else tag
+    keys = (row.get("g0"), row.get("g1"))[: len(by)]  # the grouping keys, in `by` order
+    return tuple(_group_value(name, key, names, tag) for name, key in zip(by, keys, strict=True))
+
+
 def report(store: Store, filters: Filters, by: Sequence[str] = ("category",)) -> list[ReportRow]:
     """Counts and exact totals per group (one or two levels) and currency."""
     return report_and_totals(store, filters, by)[0]
@@ -119,12 +131,7 @@ def report_and_totals(
     spelling = _tag_spellings(rows) if "tag" in by else {}
     merged: dict[tuple[Any, ...], list[Any]] = {}
     for row in rows:
-        tag = row.get("tag_name")
-        tag = spelling.get(tag.casefold(), tag) if tag else tag
-        keys = (row.get("g0"), row.get("g1"))[: len(by)]  # the grouping keys, in `by` order
-        group = tuple(
-            _group_value(name, key, names, tag) for name, key in zip(by, keys, strict=True)
-        )
+        group = _row_group(row, by, names, spelling)
         key = (json.dumps(group, sort_keys=True), row["currency"])
         entry = merged.setdefault(key, [group, row["currency"], 0, []])
         entry[2] += row["n"]

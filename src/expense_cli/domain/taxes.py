@@ -21,11 +21,7 @@ _EXCHANGE_RATE = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,18}))?", re.ASCII)
 
 def half_even(value: Fraction) -> int:
     """The nearest integer, ties to even (banker's rounding), exactly."""
-    whole, rest = divmod(value.numerator, value.denominator)
-    twice = 2 * rest
-    if twice > value.denominator or (twice == value.denominator and whole % 2):
-        whole += 1
-    return whole
+    return round(value)
 
 
 def parse_tax_rate(text: str) -> Decimal:

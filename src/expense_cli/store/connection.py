@@ -50,9 +50,10 @@ class Book(CatalogQueries, ExpenseQueries):
     """One open book: the connection with its pragmas, at the latest schema version.
 
     It opens with the queries a read of expenses needs (catalogue, expenses): `list` and
-    `show` import no other feature's module. The first write (the change log's hooks
-    below) or the first use of another feature's query makes it a whole `Store` (`_whole`),
-    with the change log of store/history.py, before anything is written."""
+    `show` import no other feature's module. The first write (`write`, which every
+    expense mutator runs in, so the change log's hooks are store/history.py's) or the first
+    use of another feature's query makes it a whole `Store` (`_whole`), before anything is
+    written."""
 
     def _whole(self) -> None:
         """Become a `Store` with every feature's queries and the change log."""
@@ -73,32 +74,6 @@ class Book(CatalogQueries, ExpenseQueries):
         self._whole()
         with StoreBase.write(self):
             yield
-
-    # The change log's hooks (store/base.py): each makes the book whole first, so every
-    # write runs store/history.py's hooks exactly as before.
-    def _begin_change(self) -> None:
-        self._whole()
-        self._begin_change()
-
-    def _end_change(self) -> None:
-        self._whole()
-        self._end_change()
-
-    def _discard_change(self) -> None:
-        self._whole()
-        self._discard_change()
-
-    def _touch(self, expense_id: int) -> None:
-        self._whole()
-        self._touch(expense_id)
-
-    def _created(self, expense_id: int) -> None:
-        self._whole()
-        self._created(expense_id)
-
-    def _next_expense_id(self) -> int | None:
-        self._whole()
-        return self._next_expense_id()
 
     @classmethod
     def open(

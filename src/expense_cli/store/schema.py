@@ -109,9 +109,14 @@ M001_TABLES = (
 )
 
 
-def _m001_initial(db: Database) -> None:
-    for statement in M001_TABLES:
+def _execute_all(db: Database, statements: tuple[str, ...]) -> None:
+    """A step's statements in order (the SQL a released step runs never changes)."""
+    for statement in statements:
         db.execute(statement)
+
+
+def _m001_initial(db: Database) -> None:
+    _execute_all(db, M001_TABLES)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(
         "INSERT INTO settings (key, value) "
@@ -182,8 +187,7 @@ M002_LIST_INDEXES = (
 
 
 def _m002_list_indexes(db: Database) -> None:
-    for statement in M002_LIST_INDEXES:
-        db.execute(statement)
+    _execute_all(db, M002_LIST_INDEXES)
 
 
 # The date a category's creation price starts: the first date the book accepts, so that
@@ -209,8 +213,7 @@ M003_UNIT_PRICES = (
 
 
 def _m003_unit_prices(db: Database) -> None:
-    for statement in M003_UNIT_PRICES:
-        db.execute(statement)
+    _execute_all(db, M003_UNIT_PRICES)
 
 
 # `list --ref` and the one-client-per-invoice check find an invoice's few expenses by
@@ -221,8 +224,7 @@ M004_REF_INDEX = (
 
 
 def _m004_invoice_ref_index(db: Database) -> None:
-    for statement in M004_REF_INDEX:
-        db.execute(statement)
+    _execute_all(db, M004_REF_INDEX)
 
 
 # Reference §10.9: each expense's payment account, credited by ledger and beancount
@@ -234,8 +236,7 @@ M005_ACCOUNTS = (
 
 
 def _m005_payment_accounts(db: Database) -> None:
-    for statement in M005_ACCOUNTS:
-        db.execute(statement)
+    _execute_all(db, M005_ACCOUNTS)
 
 
 # Reference §10.5: a client's rebill markup in hundredths of a percent (12.5 % → 1250);
@@ -253,8 +254,7 @@ M_INVOICING = (
 
 
 def _m_invoicing(db: Database) -> None:
-    for statement in M_INVOICING:
-        db.execute(statement)
+    _execute_all(db, M_INVOICING)
 
 
 # Reference §10.6/§10.7: an expense's tax (rate as typed, exact decimal text, or null for
@@ -282,8 +282,7 @@ M_TAX_CURRENCIES = (
 
 
 def _m_tax_currencies(db: Database) -> None:
-    for statement in M_TAX_CURRENCIES:
-        db.execute(statement)
+    _execute_all(db, M_TAX_CURRENCIES)
 
 
 # Receipts (reference §10.2): bytes stored once per SHA-256 (`blobs`, `data` last so reading
@@ -308,8 +307,7 @@ M_RECEIPTS = (
 
 
 def _m_receipts(db: Database) -> None:
-    for statement in M_RECEIPTS:
-        db.execute(statement)
+    _execute_all(db, M_RECEIPTS)
 
 
 # Bank statements (reference §10.4): rules that fill what an imported row or `add` leaves
@@ -340,8 +338,7 @@ M_BANK_IMPORT = (
 
 
 def _m_bank_import(db: Database) -> None:
-    for statement in M_BANK_IMPORT:
-        db.execute(statement)
+    _execute_all(db, M_BANK_IMPORT)
 
 
 # Recurring expenses (reference §10.3): a schedule holds its template (the clonable input
@@ -378,8 +375,7 @@ M_RECURRING = (
 
 
 def _m_recurring(db: Database) -> None:
-    for statement in M_RECURRING:
-        db.execute(statement)
+    _execute_all(db, M_RECURRING)
 
 
 # History and undo (reference §10.8): one `changes` row per command that changed expenses;
@@ -431,8 +427,7 @@ M_HISTORY = (
 
 
 def _m_history(db: Database) -> None:
-    for statement in M_HISTORY:
-        db.execute(statement)
+    _execute_all(db, M_HISTORY)
 
 
 # Reports at 1,000,000 rows (issue 20): `live_report` was never chosen — `deleted_at` in
@@ -449,8 +444,7 @@ M_REPORT_INDEX = (
 
 
 def _m_report_index(db: Database) -> None:
-    for statement in M_REPORT_INDEX:
-        db.execute(statement)
+    _execute_all(db, M_REPORT_INDEX)
 
 
 # Book size at 1,000,000 rows (issue 20, reference §8: ≤ 800 bytes per expense): the twelve
@@ -471,8 +465,7 @@ M_COMPACT_LIST_INDEXES = (
 
 
 def _m_compact_list_indexes(db: Database) -> None:
-    for statement in M_COMPACT_LIST_INDEXES:
-        db.execute(statement)
+    _execute_all(db, M_COMPACT_LIST_INDEXES)
 
 
 STEPS = (
