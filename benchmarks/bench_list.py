@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import accumulate
@@ -43,11 +43,12 @@ from expense_cli.domain.listing import (
 )
 from expense_cli.store import Store
 from expense_cli.store.listing import SORT_COLUMNS, build_select, index_for
+from expense_cli.store.schema import FIRST_PRICE_FROM, KEPT_TOTALS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "_data"
 TABLES = ROOT / "docs" / "performance-tables.md"
-GENERATOR_VERSION = 4  # bump when the generated rows change: old books are rebuilt
+GENERATOR_VERSION = 5  # bump when the generated rows change: old books are rebuilt
 SEED = 20261121
 BATCH = 50_000
 BAR = 1.5  # reference §8: list and show within 1.5x of `expense --version`
@@ -138,10 +139,15 @@ class Catalog:
 
 def _insert_catalog(conn: sqlite3.Connection, rng: random.Random) -> Catalog:
     conn.execute(
-        "INSERT INTO categories (name, name_key, basis, unit_name, unit_price, "
+        "INSERT INTO categories (name, name_key, basis, unit_name, unit_price, unit_currency, "
         "default_approval, default_reimbursement) "
-        "VALUES ('Mileage', 'mileage', 'unit', 'km', ?, 'pending', 'pending')",
+        "VALUES ('Mileage', 'mileage', 'unit', 'km', ?, 'USD', 'pending', 'pending')",
         [str(MILEAGE_PRICE)],
+    )
+    conn.execute(  # the price itself lives in unit_prices (reference §10.1 item 2)
+        "INSERT INTO unit_prices (category_id, starts, price) "
+        "SELECT id, ?, unit_price FROM categories WHERE name = 'Mileage'",
+        [FIRST_PRICE_FROM],
     )
     category_ids = dict(conn.execute("SELECT name, id FROM categories"))
     names = [f"{stem} {suffix}" for suffix in CLIENT_SUFFIXES for stem in CLIENT_STEMS]
@@ -190,7 +196,6 @@ class RowMaker:
         self.tags = [t for t, _ in TAGS] + tail
         tail_weights = [20 / LONG_TAIL_TAGS] * LONG_TAIL_TAGS
         self.tag_cum = list(accumulate([w for _, w in TAGS] + tail_weights))
-        self.invoice_no = 0
 
     def row(self, position: int) -> tuple[tuple[Any, ...], list[str]]:
         rng = self.rng
@@ -205,6 +210,8 @@ class RowMaker:
             own, cum = self.projects[client_id]
             if own and rng.random() < 0.7:
                 project = rng.choices(own, cum_weights=cum)[0]
+        if category == "Mileage" and code != "USD":
+            category = "Travel"  # the unit price is in USD: a row must be in its currency
         digits, rate = self.currency[code]
         amount, units, unit_price = self._amount(category, digits, rate)
         description = self._text(rng.choice(DESCRIPTIONS[category]), created, client)
@@ -214,10 +221,9 @@ class RowMaker:
         invoiced = billable and created < END - timedelta(days=60) and rng.random() < 0.8
         updated = created
         invoice_ref = None
-        if invoiced:
-            self.invoice_no += 1
+        if invoiced:  # one invoice per client and month, as a freelancer bills
             updated = created + timedelta(days=rng.uniform(20, 60))
-            invoice_ref = f"INV-{updated.year}-{self.invoice_no:06d}"
+            invoice_ref = f"INV-{updated:%Y%m}-{client_id:03d}"
         elif rng.random() < 0.15:
             updated = min(created + timedelta(days=rng.expovariate(1 / 10)), END)
         deleted = None
@@ -404,6 +410,11 @@ def build_book(path: Path, rows: int) -> float:
         step = time.perf_counter()
         conn.execute(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
         print(f"  {name} rebuild: {time.perf_counter() - step:.1f} s", flush=True)
+    for table, fill in KEPT_TOTALS:  # their triggers were off during the load
+        step = time.perf_counter()
+        conn.execute(f"DELETE FROM {table}")
+        conn.execute(fill)
+        print(f"  {table} filled: {time.perf_counter() - step:.1f} s", flush=True)
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     _verify_book(conn, rows)
@@ -434,6 +445,10 @@ def _verify_book(conn: sqlite3.Connection, rows: int) -> None:
     ).fetchone()[0]
     if word != scanned:
         raise SystemExit(f"search index finds {word} rows, a scan finds {scanned}")
+    days = conn.execute("SELECT sum(n) FROM day_totals").fetchone()[0]
+    live = conn.execute("SELECT count(*) FROM expenses WHERE deleted_at IS NULL").fetchone()[0]
+    if days != live:
+        raise SystemExit(f"day_totals counts {days} live expenses, the book holds {live}")
     print(f"  schema identical to a fresh book ({len(mine)} entries, user_version "
           f"{version}); {count:,} rows, search index in step", flush=True)  # fmt: skip
 
@@ -585,8 +600,8 @@ def make_cases(conn: sqlite3.Connection) -> list[Case]:
 def _query(store: Store, case: Case) -> Any:
     """The ExpenseQuery `list_page` builds (it fetches limit + 1 to see if more follow)."""
     sort, descending = parse_sort(case.sort)
-    base = replace(build_query(store, case.filters), sort=sort, descending=descending)
-    return base, replace(base, limit=case.limit + 1)
+    base = build_query(store, case.filters)._replace(sort=sort, descending=descending)
+    return base, base._replace(limit=case.limit + 1)
 
 
 def _plan(store: Store, sql: str, params: list[Any]) -> list[tuple[str, int, bool]]:
@@ -650,18 +665,18 @@ def prepare(store: Store, case: Case) -> None:
     """Count the matches, find the row 90 % deep, make its cursor, analyse both plans."""
     base, query = _query(store, case)
     plan = store.plan(query)
-    everything, params = build_select(replace(query, limit=None), plan)
+    everything, params = build_select(query._replace(limit=None), plan)
     case.matches = store.conn.execute(f"SELECT count(*) FROM ({everything})", params).fetchone()[0]
     analyse(store, case, query, deep=False)
     probe_plans(store, case)
     depth = int(case.matches * 0.9)
     if depth < 1:
         return
-    sql, params = build_select(replace(query, limit=1, offset=depth - 1), plan)
+    sql, params = build_select(query._replace(limit=1, offset=depth - 1), plan)
     row = dict(zip(("id", "sort_value"), _id_and_sort(store, sql, params), strict=True))
     case.deep_cursor = encode_cursor(base, row)
     after = decode_cursor(base, case.deep_cursor)
-    analyse(store, case, replace(query, after=after), deep=True)
+    analyse(store, case, query._replace(after=after), deep=True)
 
 
 def probe_plans(store: Store, case: Case) -> None:
@@ -764,7 +779,7 @@ def time_queries(store: Store, cases: list[Case], runs: int) -> None:
         paging = Paging(sort=case.sort, limit=case.limit)
         case.query_ms = _in_process(store, case.filters, paging, runs)
         if case.deep_cursor:
-            deep = replace(paging, cursor=case.deep_cursor)
+            deep = paging._replace(cursor=case.deep_cursor)
             case.deep_query_ms = _in_process(store, case.filters, deep, runs)
         worst = max(case.query_ms, case.deep_query_ms or 0)
         if worst > QUERY_FLAG_MS:
@@ -961,7 +976,7 @@ def _extras_for(store: Store, rows: int) -> Extras:
     ).fetchone()[0]  # fmt: skip
     page = max(2, round(rows * 0.9 / 200))
     base, query = _query(store, Case("offset", limit=200))
-    sql, params = build_select(replace(query, limit=1, offset=(page - 1) * 200 - 1),
+    sql, params = build_select(query._replace(limit=1, offset=(page - 1) * 200 - 1),
                                store.plan(query))  # fmt: skip
     row = dict(zip(("id", "sort_value"), _id_and_sort(store, sql, params), strict=True))
     return Extras(int(show_id), page, encode_cursor(base, row))
@@ -1023,8 +1038,8 @@ def main() -> None:
     print("timing the queries in process", flush=True)
     time_queries(store, cases, args.runs)
     paged = Paging(sort="-created", limit=200)
-    offset_ms = _in_process(store, Filters(), replace(paged, page=extras.page), args.runs)
-    keyset_ms = _in_process(store, Filters(), replace(paged, cursor=extras.keyset), args.runs)
+    offset_ms = _in_process(store, Filters(), paged._replace(page=extras.page), args.runs)
+    keyset_ms = _in_process(store, Filters(), paged._replace(cursor=extras.keyset), args.runs)
     store.close()
     commands = _commands(book, cases, extras)
     exe = _expense_exe()

@@ -316,3 +316,44 @@ def test_converted_net_is_rounded_once_from_the_exact_figure(cli: Cli) -> None:
     row = ok(cli, "report", "--convert", "EUR", "--tax")[0]
 
     assert (row["total"], row["tax"], row["net"]) == ("9.34", "0.85", "8.50")  # 1364/160.52
+
+
+def _seek(store: Store, base: str, quote: str, day: str) -> Fraction | None:
+    """The latest rate on or before `day` by one index seek (the look-up before series)."""
+    row = store.conn.execute(
+        "SELECT rate FROM rates WHERE base = ? AND quote = ? AND date <= ? "
+        "ORDER BY date DESC LIMIT 1",
+        [base, quote, day],
+    ).fetchone()
+    return None if row is None else Fraction(Decimal(row[0]))
+
+
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=40))
+def test_converter_factors_equal_a_seek_per_day(days: list[int]) -> None:
+    """Each pair's dates are loaded once and bisected: every day (weekend gaps, before the
+    first rate, after the last, the inverse pair, via the hub) gives what a seek gives."""
+    import tempfile
+    from datetime import date, timedelta
+
+    from expense_cli.domain.rates import Converter
+
+    start = date(2025, 1, 1)
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "rates.db")
+        with store.write():
+            store.put_rates(
+                [((start + timedelta(d)).isoformat(), "EUR", "USD", f"1.{d:02d}7")
+                 for d in range(5, 50) if d % 7 not in (5, 6)]
+                + [((start + timedelta(d)).isoformat(), "EUR", "JPY", f"16{d}.5")
+                   for d in range(10, 40, 3)]
+            )  # fmt: skip
+        converter = Converter(store)
+        for offset in days:
+            day = (start + timedelta(offset)).isoformat()
+            eur_usd = _seek(store, "EUR", "USD", day)
+            eur_jpy = _seek(store, "EUR", "JPY", day)
+            assert converter.factor("EUR", "USD", day) == eur_usd
+            assert converter.factor("USD", "EUR", day) == (eur_usd and 1 / eur_usd)
+            via = eur_jpy / eur_usd if eur_usd and eur_jpy else None
+            assert converter.factor("USD", "JPY", day) == via
+        store.close()

@@ -198,7 +198,14 @@ def _damaged(cli: Cli, book: Path) -> Path:
 @installed
 @pytest.mark.parametrize(
     "command",
-    [("list", "--all"), ("report",), ("show", "500"), ("export",), ("export", "-f", "json")],
+    # `report --by client`: a report by day or category reads `day_totals`, not the pages
+    [
+        ("list", "--all"),
+        ("report", "--by", "client"),
+        ("show", "500"),
+        ("export",),
+        ("export", "-f", "json"),
+    ],
     ids=" ".join,
 )
 def test_a_damaged_page_is_exit_6(cli: Cli, book: Path, command: tuple[str, ...]) -> None:

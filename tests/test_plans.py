@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from expense_cli.domain.catalog import add_client, add_project, find_category
 from expense_cli.domain.compose import Clock
 from expense_cli.domain.expenses import add_expense, delete_expenses, invoice
 from expense_cli.domain.models import Approval, ExpenseInput, Reimbursement
-from expense_cli.store import Store, listing
+from expense_cli.store import Store, listing, schema
 from expense_cli.store import expenses as store_expenses
 from expense_cli.store.listing import SORT_COLUMNS, ExpenseQuery, Plan, build_select, index_for
 
@@ -236,13 +236,13 @@ def _queries(book: Book, filter_name: str, sort: str) -> Iterator[tuple[str, Exp
     """First and deep page in both directions; the deep keyset is a real row's position."""
     base = ExpenseQuery(sort=sort, **_filters(book.ids)[filter_name])
     for descending in (False, True):
-        q = replace(base, descending=descending, limit=51)
+        q = base._replace(descending=descending, limit=51)
         yield f"{'-' if descending else ''}{sort} first page", q
-        rows = list(book.store.iter_expenses(replace(q, limit=None)))
+        rows = list(book.store.iter_expenses(q._replace(limit=None)))
         assert rows, f"{filter_name}: the book has no row for this filter"
         middle = rows[len(rows) // 2]
         after = (middle["sort_value"], middle["id"])
-        yield f"{'-' if descending else ''}{sort} deep page", replace(q, after=after)
+        yield f"{'-' if descending else ''}{sort} deep page", q._replace(after=after)
 
 
 def _expected_kind(filter_name: str, sort: str, forced: str) -> str:
@@ -332,7 +332,7 @@ def test_walk_and_set_plans_return_the_same_pages(
         pages = []
         for small_set in FORCE.values():
             _force(monkeypatch, small_set)
-            rows = plan_book.store.iter_expenses(replace(q, limit=20))
+            rows = plan_book.store.iter_expenses(q._replace(limit=20))
             pages.append([(row["sort_value"], row["id"]) for row in rows])
         assert pages[0] == pages[1]
         assert pages[0] == sorted(pages[0], reverse=q.descending)
@@ -381,7 +381,7 @@ def test_small_set_is_the_largest_set_a_plan_sorts(
     plan_book: Book, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     q = ExpenseQuery(tag_keys=("rare",), limit=51)
-    size = len(list(plan_book.store.iter_expenses(replace(q, limit=None))))
+    size = len(list(plan_book.store.iter_expenses(q._replace(limit=None))))
     assert 0 < size < ROWS // 10
     live_tagged = plan_book.store.conn.execute(
         "SELECT count(*) FROM expense_tags WHERE tag_key = 'rare'"
@@ -435,7 +435,10 @@ REPORT_SHAPES = {
 @pytest.mark.parametrize("shape", list(REPORT_SHAPES))
 def test_date_range_reports_stream_the_covering_report_index(plan_book: Book, shape: str) -> None:
     by, options = REPORT_SHAPES[shape]
-    q = ExpenseQuery(sort="date", limit=None, date_from="2025-01-01", date_to="2025-12-31")
+    # a client: a filter `day_totals` cannot answer, so the report reads the expenses
+    q = ExpenseQuery(
+        sort="date", limit=None, date_from="2025-01-01", date_to="2025-12-31", client_id=1
+    )
     sql, params = listing.build_report(q, by, **options)
     lines = [row[3] for row in plan_book.store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
     access = _expense_access(lines)
@@ -445,15 +448,40 @@ def test_date_range_reports_stream_the_covering_report_index(plan_book: Book, sh
     assert lines.index("USE TEMP B-TREE FOR GROUP BY") > lines.index(access[0]) + 1, lines
 
 
+@pytest.mark.parametrize("shape", list(REPORT_SHAPES))
+def test_reports_by_date_category_and_currency_read_day_totals(plan_book: Book, shape: str) -> None:
+    """Filtered by dates, categories and currency only, a report never reads `expenses`:
+    it searches `day_totals` by its key's date range."""
+    by, options = REPORT_SHAPES[shape]
+    q = ExpenseQuery(sort="date", limit=None, date_from="2025-01-01", date_to="2025-12-31",
+                     category_ids=(1, 2), currency="USD")  # fmt: skip
+    assert listing.day_totals_serve(q, by)
+    sql, params = listing.build_report(q, by, **options)
+    lines = [row[3] for row in plan_book.store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    assert not any("expenses" in line or " e " in f"{line} " for line in lines), lines
+    assert any(line.startswith("SEARCH day_totals USING PRIMARY KEY (date>? AND date<?)")
+               for line in lines), lines  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "q",
+    [ExpenseQuery(client_id=1), ExpenseQuery(search="x"), ExpenseQuery(tag_keys=("t",)),
+     ExpenseQuery(include_deleted=True), ExpenseQuery(billable=False)],
+)  # fmt: skip
+def test_other_filters_and_groupings_read_the_expenses(q: ExpenseQuery) -> None:
+    assert not listing.day_totals_serve(q, ("month",))
+    assert not listing.day_totals_serve(ExpenseQuery(), ("client",))
+
+
 def test_per_day_report_sums_equal_a_plain_group_by(plan_book: Book) -> None:
     """The two-level query adds up to what one GROUP BY over the rows gives."""
     conn = plan_book.store.conn
-    q = ExpenseQuery(sort="date", limit=None)
+    q = ExpenseQuery(sort="date", limit=None, billable=True)  # read from the expenses
     sql, params = listing.build_report(q, ("month", "category"), tax=True)
     got = sorted(tuple(row) for row in conn.execute(sql, params))
     plain = conn.execute(
         "SELECT substr(date, 1, 7), category_id, currency, scale, count(*), sum(amount_minor), "
-        "sum(coalesce(tax_minor, 0)) FROM expenses WHERE deleted_at IS NULL "
+        "sum(coalesce(tax_minor, 0)) FROM expenses WHERE deleted_at IS NULL AND billable = 1 "
         "GROUP BY 1, 2, 3, 4"
     )
     assert got == sorted(tuple(row) for row in plain)
@@ -506,3 +534,111 @@ def test_a_book_before_the_compact_list_indexes_upgrades_with_rows_intact(
         assert [row["id"] for row in rows] == [n for n in range(1, 31) if n % 3 == 1 and n % 10]
     finally:
         store.close()
+
+
+# Invoices and reports by invoice ref (reference §8, §10.5) ---------------------------
+def _explained(store: Store, sql: str, params: Any = ()) -> list[str]:
+    return [row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+def _statements_of(store: Store, read: Any) -> list[str]:
+    """The SELECTs `read()` runs, as SQLite ran them (parameters bound)."""
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        with store.read():
+            read()
+    finally:
+        store.conn.set_trace_callback(None)
+    return [sql for sql in seen if sql.lstrip().startswith("SELECT")]
+
+
+def test_invoices_are_read_in_order_from_their_totals_never_from_expenses(
+    plan_book: Book,
+) -> None:
+    """`invoices` (records or JSON) walks `invoice_totals_in_order`: no sort, no expense;
+    one invoice (`invoices show`) is found by the table's key."""
+    store = plan_book.store
+    listing_reads = _statements_of(store, store.invoices) + _statements_of(
+        store, store.invoice_json
+    )
+    assert len(listing_reads) == 2
+    for sql in listing_reads:
+        lines = _explained(store, sql)
+        assert lines[0] == "SCAN t USING COVERING INDEX invoice_totals_in_order", lines
+        assert not [line for line in lines if "TEMP B-TREE" in line or " e " in f"{line} "]
+    (one,) = _statements_of(store, lambda: store.invoices("INV-1"))
+    assert _explained(store, one)[0].startswith("SEARCH t USING PRIMARY KEY (ref=?)")
+
+
+REF_SHAPES = {
+    "ref": (("ref",), {}),
+    "month, ref": (("month", "ref"), {}),
+    "ref, quarter, wide sums": (("ref", "quarter"), {"wide": True}),
+    "year, ref": (("year", "ref"), {}),
+}
+MONTH_RANGE = "SEARCH expenses USING COVERING INDEX live_invoiced_months (<expr>>? AND <expr><?)"
+
+
+@pytest.mark.parametrize("dates", ["year", "none"])
+@pytest.mark.parametrize("shape", list(REF_SHAPES))
+def test_reports_by_ref_read_the_invoiced_index_and_day_totals(
+    plan_book: Book, shape: str, dates: str
+) -> None:
+    """The invoiced rows straight from `live_invoiced_months` in its order (a month range of
+    it for a date range), the rest from `day_totals`: no other read of the expenses."""
+    by, options = REF_SHAPES[shape]
+    bounds = {"date_from": "2025-01-01", "date_to": "2025-12-31"} if dates == "year" else {}
+    q = ExpenseQuery(sort="date", limit=None, **bounds)
+    sql, params = listing.build_report(q, by, **options)
+    lines = _explained(plan_book.store, sql, params)
+    reads = [line for line in lines if "expenses" in line or " e " in f"{line} "]
+    whole = "SCAN expenses USING COVERING INDEX live_invoiced_months"
+    assert reads == [MONTH_RANGE if bounds else whole], lines
+    assert any("day_totals" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [{}, {"date_from": "2025-02-15", "date_to": "2025-06-10"}, {"date_to": "2025-03-12"}],
+)
+def test_ref_month_report_sums_equal_a_plain_group_by(
+    plan_book: Book, bounds: dict[str, str]
+) -> None:
+    """The month rows add up to one GROUP BY over the expenses, boundary months included,
+    the rows without a ref (day_totals less the invoiced ones) too."""
+    conn = plan_book.store.conn
+    sql, params = listing.build_report(ExpenseQuery(limit=None, **bounds), ("month", "ref"))
+    split = schema.SUM_SPLIT
+    got = sorted(
+        ((*row[:5], row[5] * split + row[6]) for row in conn.execute(sql, params)), key=repr
+    )
+    low, high = bounds.get("date_from", "0000"), bounds.get("date_to", "9999")
+    plain = conn.execute(
+        "SELECT substr(date, 1, 7), invoice_ref, currency, scale, count(*), sum(amount_minor) "
+        "FROM expenses WHERE deleted_at IS NULL AND date BETWEEN ? AND ? GROUP BY 1, 2, 3, 4",
+        [low, high],
+    )
+    assert got == sorted((tuple(row) for row in plain), key=repr)
+    assert {row[1] for row in got} == {None, "INV-1"}, "refs and expenses without one"
+
+
+def test_invoice_totals_reread_a_group_by_its_ref(tmp_path: Path) -> None:
+    """The fill (migration, bulk load, `db check`) and the triggers' re-read of a group
+    find its expenses by `expenses_by_invoice_ref`, never by walking a whole currency —
+    whatever order the indexes were made in (a bulk import re-creates `live_by_currency`
+    after the ref index, which made the planner prefer it for `e.currency = ?`)."""
+    store = Store.open(tmp_path / "order.db")
+    conn = store.conn
+    (sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'live_by_currency'"
+    ).fetchone()
+    conn.execute("DROP INDEX live_by_currency")
+    conn.execute(sql)
+    _, select = schema.kept_select(schema.INVOICE_TOTALS_FILL)
+    group = f"SELECT count(*) {schema._EXPENSES_OF_GROUP}".replace("invoice_totals.", "t.")
+    for query in (select, f"SELECT ({group}) FROM invoice_totals t"):
+        lines = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {query}")]
+        assert "SEARCH e USING INDEX expenses_by_invoice_ref (invoice_ref=?)" in lines, lines
+        assert not any("live_by_currency" in line for line in lines), lines
+    store.close()

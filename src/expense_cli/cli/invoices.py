@@ -1,21 +1,21 @@
 """`invoice` (by ids, or everything billable of one client that the list filters select)
 and `invoices` (the invoice refs, and the statement of one): reference §10.5."""
 
+import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from expense_cli.cli import ids as id_args
 from expense_cli.cli.context import open_store
 from expense_cli.cli.errors import AppTyper
 from expense_cli.cli.formats import RecordFormat, chosen
 from expense_cli.cli.lazy import lazy
-from expense_cli.cli.listing import with_filters
 from expense_cli.cli.options import FormatOpt, JsonOpt, QuietOpt
 from expense_cli.errors import UsageError
 
 if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/lazy.py)
+    from expense_cli.cli import ids as id_args
     from expense_cli.cli import render
     from expense_cli.domain import book, listing
     from expense_cli.domain import expenses as expense_use
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/
     from expense_cli.domain.invoices import Invoice, Statement
     from expense_cli.domain.listing import Filters
 else:
+    id_args = lazy("expense_cli.cli.ids")
     render = lazy("expense_cli.cli.render")
     use = lazy("expense_cli.domain.invoices")
     expense_use = lazy("expense_cli.domain.expenses")
@@ -58,6 +59,8 @@ DryRunOpt = Annotated[
 
 def register(app: typer.Typer, only: str | None = None) -> None:
     if only in (None, "invoice"):
+        from expense_cli.cli.listing import with_filters  # `invoices` has no list filters
+
         # The list filters select a client's expenses; `--ref` here is the ref to give them,
         # and deleted expenses are never invoiced.
         app.command("invoice")(with_filters(invoice, without=("ref", "deleted")))
@@ -111,7 +114,13 @@ def invoices_list(
     """
     if ctx.invoked_subcommand is not None:
         return
-    found = use.list_invoices(open_store(ctx, create=False))
+    store = open_store(ctx, create=False)
+    if chosen(fmt, as_json) == "json":  # thousands of refs: rendered by the store
+        text = use.invoices_json(store)
+        if text is not None:
+            sys.stdout.write(text + "\n")
+            return
+    found = use.list_invoices(store)
     render.show_records(found, fmt, as_json, _INVOICE_HEADERS, _invoice_row, right=[3, 4, 5])
 
 
@@ -157,7 +166,6 @@ def _statement_csv(s: "Statement") -> None:
     """One row per line (what an invoicing tool imports), then a `Total` row with the total
     and rebill total as the statement has them; text cells neutralised (§4)."""
     import csv
-    import sys
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(_LINE_COLUMNS)

@@ -56,12 +56,23 @@ def _missing(miss: Miss, field: str, message: str) -> Exception:
 def find_category(
     store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "category"
 ) -> Category:
+    row = _category_row(store, ref, miss, field)
+    prices = store.unit_prices(row["id"]) if row["basis"] == Basis.UNIT.value else ()
+    return records.category(row, prices, _today())
+
+
+def category_id(store: Store, ref: str, miss: Miss = Miss.FIELD) -> int:
+    """`find_category(…).id` without building the record (a list filter needs the id only:
+    reading expenses generates no catalogue dataclass, reference §8 start-up bar)."""
+    return int(_category_row(store, ref, miss, "category")["id"])
+
+
+def _category_row(store: Store, ref: str, miss: Miss, field: str) -> CategoryRow:
     ref = ref.strip()
     row = store.category(_id(ref)) if _is_id(ref) else store.category_named(ref)
     if row is None:
         raise _missing(miss, field, f"no category {ref!r} (see `expense categories`)")
-    prices = store.unit_prices(row["id"]) if row["basis"] == Basis.UNIT.value else ()
-    return records.category(row, prices, _today())
+    return row
 
 
 def _today() -> date:
@@ -70,11 +81,20 @@ def _today() -> date:
 
 
 def find_client(store: Store, ref: str, miss: Miss = Miss.FIELD, field: str = "client") -> Client:
+    return records.client(_client_row(store, ref, miss, field))
+
+
+def client_id(store: Store, ref: str, miss: Miss = Miss.FIELD) -> int:
+    """`find_client(…).id` without building the record (see `category_id`)."""
+    return int(_client_row(store, ref, miss, "client")["id"])
+
+
+def _client_row(store: Store, ref: str, miss: Miss, field: str) -> ClientRow:
     ref = ref.strip()
     row = store.client(_id(ref)) if _is_id(ref) else store.client_named(ref)
     if row is None:
         raise _missing(miss, field, f"no client {ref!r} (see `expense clients`)")
-    return records.client(row)
+    return row
 
 
 def find_project(
@@ -86,12 +106,23 @@ def find_project(
 ) -> Project:
     """A project by id or name; a name shared by several clients needs the id, unless the
     client given beside it picks one."""
+    return records.project(_project_row(store, ref, miss, field, client_id))
+
+
+def project_id(store: Store, ref: str, miss: Miss, client_id: int | None = None) -> int:
+    """`find_project(…).id` without building the record (see `category_id`)."""
+    return int(_project_row(store, ref, miss, "project", client_id)["id"])
+
+
+def _project_row(
+    store: Store, ref: str, miss: Miss, field: str, client_id: int | None
+) -> ProjectRow:
     ref = ref.strip()
     if _is_id(ref):
         row = store.project(_id(ref))
         if row is None:
             raise _missing(miss, field, f"no project {ref!r} (see `expense projects`)")
-        return records.project(row)
+        return row
     found = store.projects_named(ref)
     if client_id is not None and len(found) > 1:
         found = [row for row in found if row["client_id"] == client_id] or found
@@ -103,7 +134,7 @@ def find_project(
         if miss is Miss.FILTER:  # a filter is a usage error whatever is wrong with it
             raise _missing(miss, field, message)
         raise ValidationError({field: message})
-    return records.project(found[0])
+    return found[0]
 
 
 # categories ---------------------------------------------------------------------------

@@ -1,22 +1,25 @@
 """Invoicing clients (reference §10.5): invoicing what `list` shows for one client, the
-invoice refs of the book, and the statement of one invoice."""
+invoice refs of the book, and the statement of one invoice.
+
+Listing the refs imports nothing of the expense records, the list filters or the write
+path (`invoices --json` at 1,000,000 expenses is held to 2x start-up, reference §8): the
+use cases that need them import them when they run."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from expense_cli.domain import listing, records, text
-from expense_cli.domain.compose import Clock
-from expense_cli.domain.expenses import mark_invoiced
-from expense_cli.domain.models import Expense, Ref
 from expense_cli.domain.money import format_minor
-from expense_cli.domain.validation import InvalidValue, checked
 from expense_cli.errors import NotFoundError, UsageError
-from expense_cli.store import Store
-from expense_cli.store.listing import ExpenseQuery
-from expense_cli.store.rows import InvoiceRow
+
+if TYPE_CHECKING:
+    from expense_cli.domain import listing
+    from expense_cli.domain.compose import Clock
+    from expense_cli.domain.models import Expense, Ref
+    from expense_cli.store import Store
+    from expense_cli.store.rows import InvoiceRow
 
 
 def invoice_matching(
@@ -26,6 +29,11 @@ def invoice_matching(
     """Invoice every live, billable, not-invoiced expense of `filters.client` that `list`
     shows with `filters`, under `ref`, in one transaction (oldest first); `dry_run` shows
     them as they would be and writes nothing."""
+    from expense_cli.domain import listing, text
+    from expense_cli.domain.compose import Clock
+    from expense_cli.domain.expenses import mark_invoiced
+    from expense_cli.domain.validation import checked
+
     if filters.client is None:
         raise UsageError("--client: invoicing by filters needs the client to invoice")
     if ref is None:
@@ -37,8 +45,7 @@ def invoice_matching(
     # Only billable, not-invoiced expenses are invoiced: ask the store for those unless
     # the user filtered on billable or status (then their filter stands and the rest is
     # dropped here, so `--billable no` invoices nothing rather than everything).
-    narrowed = replace(
-        filters,
+    narrowed = filters._replace(
         billable=filters.billable if filters.billable is not None else "true",
         status=filters.status if filters.status is not None else "not_invoiced",
     )
@@ -78,6 +85,8 @@ class Invoice:
 
 
 def _invoice(row: InvoiceRow) -> Invoice:
+    from expense_cli.domain.models import Ref
+
     client = None if row["client_id"] is None else Ref(row["client_id"], row["client_name"] or "")
     return Invoice(
         ref=row["ref"],
@@ -95,6 +104,14 @@ def list_invoices(store: Store) -> list[Invoice]:
     invoice), in the order they were first invoiced."""
     with store.read():
         return [_invoice(row) for row in store.invoices()]
+
+
+def invoices_json(store: Store) -> str | None:
+    """`{"data": [...]}` of `list_invoices` as JSON text, each invoice rendered by the
+    store; None when one needs Python's escaping (then render `list_invoices`)."""
+    with store.read():
+        items = store.invoice_json()
+    return None if items is None else '{"data": [' + items + "]}"
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,10 @@ class Statement:
 def statement(store: Store, ref: str) -> Statement:
     """The statement of invoice `ref`: its live expenses by date, with their rebill amounts
     and receipt counts, and the totals (not found when no live expense carries it)."""
+    from expense_cli.domain import records, text
+    from expense_cli.domain.validation import InvalidValue
+    from expense_cli.store.listing import ExpenseQuery
+
     try:
         clean = text.invoice_ref(ref)
     except InvalidValue:

@@ -9,10 +9,9 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from expense_cli.domain import records, text
 from expense_cli.domain.book import load_settings
@@ -42,9 +41,9 @@ MAX_PAGE = 2**62 // MAX_LIMIT  # the offset must stay a 64-bit SQLite integer
 _STATUSES = (BillingStatus.INVOICED, BillingStatus.NOT_INVOICED)  # in --status's order
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Filter values as typed on the command line (None or empty: not filtering)."""
+class Filters(NamedTuple):
+    """Filter values as typed on the command line (None or empty: not filtering). Like
+    `ExpenseQuery`, a NamedTuple: cheaper to define at each start than a dataclass."""
 
     category: tuple[str, ...] = ()
     client: str | None = None
@@ -69,8 +68,7 @@ class Filters:
     receipt: bool | None = None  # --receipt / --no-receipt (reference §10.2)
 
 
-@dataclass(frozen=True)
-class Paging:
+class Paging(NamedTuple):
     sort: str = "-created"
     limit: int | None = DEFAULT_LIMIT
     cursor: str | None = None
@@ -78,8 +76,7 @@ class Paging:
     all: bool = False
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     expenses: list[Expense]
     limit: int | None
     next_cursor: str | None
@@ -164,12 +161,11 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
     except InvalidValue as exc:
         raise _usage("--currency", str(exc)) from None
     if f.client is not None or f.project is not None or f.category:
-        from expense_cli.domain.catalog import Miss, find_category, find_client, find_project
-    client = find_client(store, f.client, Miss.FILTER) if f.client is not None else None
-    client_id = None if client is None else client.id
+        from expense_cli.domain.catalog import Miss, category_id, client_id, project_id
+    client = client_id(store, f.client, Miss.FILTER) if f.client is not None else None
     project = None
     if f.project is not None:
-        project = find_project(store, f.project, Miss.FILTER, client_id=client_id).id
+        project = project_id(store, f.project, Miss.FILTER, client_id=client)
     order = load_settings(store, checked=("date_order",)).date_order  # no ISO table for a read
 
     def day(option: str, value: str | None) -> str | None:
@@ -180,10 +176,8 @@ def build_query(store: Store, f: Filters) -> ExpenseQuery:
 
     return ExpenseQuery(
         only_deleted=f.deleted,
-        category_ids=tuple(find_category(store, c, Miss.FILTER).id for c in f.category)
-        if f.category
-        else (),
-        client_id=client_id,
+        category_ids=tuple(category_id(store, c, Miss.FILTER) for c in f.category),
+        client_id=client,
         client_name=f.client_name,
         project_id=project,
         billable=None if f.billable is None else _bool(f.billable),
@@ -217,7 +211,7 @@ def _ref(value: str | None) -> str | None:
 # cursors ------------------------------------------------------------------------------
 def _scope(query: ExpenseQuery) -> str:
     """A digest of everything but the page position: a cursor only fits its own query."""
-    scope = asdict(replace(query, limit=None, offset=None, after=None))
+    scope = query._replace(limit=None, offset=None, after=None)._asdict()
     # Not a secret, only a tie to the query: crc32 spares hashlib's import on every list.
     return f"{zlib.crc32(json.dumps(scope, sort_keys=True).encode()):08x}"
 
@@ -288,11 +282,11 @@ def list_page(store: Store, filters: Filters, paging: Paging) -> Page:
     sort, descending = parse_sort(paging.sort)
     limit = check_paging(paging)
     with store.read():
-        query = replace(build_query(store, filters), sort=sort, descending=descending)
+        query = build_query(store, filters)._replace(sort=sort, descending=descending)
         after = decode_cursor(query, paging.cursor) if paging.cursor is not None else None
         offset = (paging.page - 1) * limit if paging.page else None
         fetched = list(
-            store.iter_expenses(replace(query, limit=limit + 1, after=after, offset=offset))
+            store.iter_expenses(query._replace(limit=limit + 1, after=after, offset=offset))
         )
     more = len(fetched) > limit
     page_rows = fetched[:limit]
@@ -304,7 +298,7 @@ def iter_all(store: Store, filters: Filters, sort: str = "-created") -> Iterator
     """Every matching expense, streamed (for `list --all` and `export`). Filters are checked
     now, before the caller writes anything; rows are read later, in one snapshot."""
     field, descending = parse_sort(sort)
-    query = replace(build_query(store, filters), sort=field, descending=descending)
+    query = build_query(store, filters)._replace(sort=field, descending=descending)
     return _stream(store, query)
 
 
@@ -319,7 +313,7 @@ def iter_csv_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """`iter_all` as flat CSV rows (`models.csv_row`), without building each record."""
     field, descending = parse_sort(sort)
-    query = replace(build_query(store, filters), sort=field, descending=descending)
+    query = build_query(store, filters)._replace(sort=field, descending=descending)
     return _stream_csv_rows(store, query)
 
 
@@ -337,7 +331,7 @@ def iter_csv_chunks(
     them flat rows (`tuple`) for `render` to neutralise and escape — the rows holding a
     control character, a line break, or a cell starting like a formula."""
     field, descending = parse_sort(sort)
-    query = replace(build_query(store, filters), sort=field, descending=descending)
+    query = build_query(store, filters)._replace(sort=field, descending=descending)
     return _stream_csv_chunks(store, query)
 
 
@@ -392,9 +386,9 @@ def _mixed_chunks(store: Store, lines: list[Any]) -> Iterator[str | tuple[Any, .
 
 def _minor_digits() -> dict[str, int]:
     """Minor digits of every ISO 4217 currency that has them (original amounts' SQL)."""
-    from iso4217 import Currency
+    from expense_cli.domain.currency_table import DIGITS
 
-    return {c.code: int(c.exponent) for c in Currency if c.exponent is not None}
+    return {code: digits for code, digits in DIGITS.items() if digits is not None}
 
 
 def count(store: Store, filters: Filters) -> int:

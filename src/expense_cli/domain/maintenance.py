@@ -90,8 +90,22 @@ def _receipt_bytes(store: Store, found: Findings) -> None:
     found.counts["receipt_blobs_checked"] = checked
 
 
+def _kept_totals(store: Store, found: Findings) -> None:
+    """The sums reports and `invoices` read (kept by triggers) equal the expenses' own."""
+    for table in store.kept_totals_problems():
+        found.problems[f"kept totals {table}"] = "do not match the expenses they sum"
+
+
 # Each runs inside one read snapshot, in order; a new invariant is one more function here.
-CHECKS: list[Check] = [_integrity, _links, _unit_amounts, _settings, _stored_text, _receipt_bytes]
+CHECKS: list[Check] = [
+    _integrity,
+    _links,
+    _unit_amounts,
+    _settings,
+    _stored_text,
+    _receipt_bytes,
+    _kept_totals,
+]
 
 
 def check(store: Store) -> dict[str, int]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from expense_cli.domain.listing import Filters, build_query
@@ -33,10 +34,33 @@ from expense_cli.store.rows import ReportRow as StoreReportRow
 
 @dataclass
 class _Sum:
+    """One group's count and exact sums. The minor units are added as integers per
+    (factor, scale) and turned into fractions once, when printed: a year converted at daily
+    rates adds ~2,000 rows, and a `Fraction` sum per row cost more than the query."""
+
     count: int = 0
-    total: Fraction = Fraction(0)
-    tax: Fraction = Fraction(0)
     digits: int = 0
+    parts: dict[tuple[Fraction | int, int], list[int]] = field(default_factory=dict)
+
+    def add(self, factor: Fraction | int, scale: int, total: int, tax: int) -> None:
+        part = self.parts.setdefault((factor, scale), [0, 0])
+        part[0] += total
+        part[1] += tax
+
+    def _exact(self, which: int) -> Fraction:
+        return sum(
+            (Fraction(sums[which], 10**scale) * factor
+             for (factor, scale), sums in self.parts.items()),
+            Fraction(0),
+        )  # fmt: skip
+
+    @cached_property
+    def total(self) -> Fraction:
+        return self._exact(0)
+
+    @cached_property
+    def tax(self) -> Fraction:
+        return self._exact(1)
 
 
 @dataclass(frozen=True)
@@ -79,20 +103,17 @@ class _Summer:
         self.missing: list[tuple[str, str]] = []
 
     def add(self, into: dict[Any, _Sum], key: Any, row: StoreReportRow) -> None:
-        total = Fraction(row["total"], 10 ** row["scale"])
-        tax = Fraction(row.get("tax", 0), 10 ** row["scale"])
         currency = row["currency"]
+        factor: Fraction | int = 1
         if self.convert is not None:
-            factor = self.converter.factor(currency, self.convert, row.get("day", ""))
-            if factor is None:
+            found = self.converter.factor(currency, self.convert, row.get("day", ""))
+            if found is None:
                 self.missing.append((row.get("day", ""), currency))
                 return
-            total, tax = total * factor, tax * factor
-            currency = self.convert
+            factor, currency = found, self.convert
         entry = into.setdefault((key, currency), _Sum())
         entry.count += row["n"]
-        entry.total += total
-        entry.tax += tax
+        entry.add(factor, row["scale"], row["total"], row.get("tax", 0))
         entry.digits = self.digits if self.digits is not None else max(entry.digits, row["scale"])
 
     def check(self) -> None:

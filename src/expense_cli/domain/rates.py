@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -178,17 +179,31 @@ class Converter:
     _legs: dict[tuple[str, str, str], Fraction | None] = field(default_factory=dict)
     _factors: dict[tuple[str, str, str], Fraction | None] = field(default_factory=dict)
     _via: list[str] | None = None
+    # each pair's dates and rates, loaded on its first look-up; each rate text read once
+    _series: dict[tuple[str, str], tuple[list[str], list[str]]] = field(default_factory=dict)
+    _exact: dict[str, Fraction] = field(default_factory=dict)
+
+    def _rate(self, a: str, b: str, day: str) -> Fraction | None:
+        """The latest a → b rate on or before `day`."""
+        if (a, b) not in self._series:
+            rows = self.store.rate_series(a, b)
+            self._series[(a, b)] = ([d for d, _ in rows], [r for _, r in rows])
+        dates, rates = self._series[(a, b)]
+        at = bisect_right(dates, day)
+        if not at:
+            return None
+        text = rates[at - 1]
+        if text not in self._exact:
+            self._exact[text] = Fraction(Decimal(text))
+        return self._exact[text]
 
     def _leg(self, a: str, b: str, day: str) -> Fraction | None:
         """One leg: the direct rate, else the inverse of b → a."""
         key = (a, b, day)
         if key not in self._legs:
-            direct = self.store.rate_on(a, b, day)
-            if direct is not None:
-                self._legs[key] = Fraction(Decimal(direct))
-            else:
-                inverse = self.store.rate_on(b, a, day)
-                self._legs[key] = None if inverse is None else 1 / Fraction(Decimal(inverse))
+            direct = self._rate(a, b, day)
+            inverse = self._rate(b, a, day) if direct is None else None
+            self._legs[key] = direct if inverse is None else 1 / inverse
         return self._legs[key]
 
     def factor(self, a: str, b: str, day: date | str) -> Fraction | None:

@@ -8,7 +8,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -343,7 +343,7 @@ def write_pack(
     root = os.path.realpath(folder)
     written = size = 0
     with store.read():
-        query = replace(build_query(store, filters), sort="date", descending=False)
+        query = build_query(store, filters)._replace(sort="date", descending=False)
         for row in store.iter_expenses(query):
             held = receipts(row["receipts"])
             if not held:

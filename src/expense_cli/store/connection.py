@@ -144,6 +144,20 @@ class Book(CatalogQueries, ExpenseQueries):
         """False for the empty book in memory that stands in for a missing one."""
         return bool(self.conn.execute("PRAGMA database_list").fetchone()[2])
 
+    def kept_totals_problems(self) -> list[str]:
+        """The tables the triggers keep (`schema.KEPT_TOTALS`) that differ from a fill from
+        the expenses: only a file written with those triggers dropped could cause one."""
+        differ = []
+        for table, fill in schema.KEPT_TOTALS:
+            columns, select = schema.kept_select(fill)
+            kept = f"SELECT {columns} FROM {table}"
+            row = self.conn.execute(
+                f"SELECT EXISTS ({kept} EXCEPT {select}) OR EXISTS ({select} EXCEPT {kept})"
+            ).fetchone()
+            if row[0]:
+                differ.append(table)
+        return differ
+
     def integrity_problems(self) -> list[str]:
         """SQLite's page and foreign-key checks: reads only, so they fit in the caller's
         snapshot; a page too damaged to walk is itself the problem found."""

@@ -19,10 +19,9 @@ index (https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_usin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from expense_cli.store.schema import index_name
+from expense_cli.store.schema import SUM_SPLIT, index_name
 
 SORT_COLUMNS = {
     "amount": "amount_key",
@@ -63,9 +62,10 @@ RANGES = {
 }
 
 
-@dataclass(frozen=True)
-class ExpenseQuery:
-    """What to select, already resolved to ids and storage values by the domain."""
+class ExpenseQuery(NamedTuple):
+    """What to select, already resolved to ids and storage values by the domain. A
+    NamedTuple, not a frozen dataclass: every command that reads expenses defines it, and
+    generating a 27-field dataclass's methods cost ~1.3 ms of each start (reference §8)."""
 
     ids: tuple[int, ...] | None = None
     include_deleted: bool = False
@@ -97,14 +97,13 @@ class ExpenseQuery:
     after: tuple[Any, int] | None = None  # keyset: (sort value, id) of the last row seen
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """Which index drives the query: `walk` reads in sort order, `set` sorts a small set."""
 
     kind: str = "walk"
     link: str | None = None  # walk: the filtered link (its expenses_by_<link> serves --sort id)
     source: str | None = None  # set: "tags", "search", or a range column
-    indexed: frozenset[str] = field(default_factory=frozenset)
+    indexed: frozenset[str] = frozenset()
 
 
 def _like_escape(text: str) -> str:
@@ -346,11 +345,6 @@ GROUPS = {
 }
 
 
-# SQLite's sum() stops at 64 bits ("integer overflow"); summing the high and low parts
-# apart keeps each far below that, and Python adds them back exactly.
-SUM_SPLIT = 10**9
-
-
 def build_report(
     q: ExpenseQuery,
     by: tuple[str, ...],
@@ -377,8 +371,12 @@ def build_report(
     # reference §10.6, §10.7: the tax beside the total; per date, for conversion
     extra = [_tax_sum(wide)] if tax else []
     extra += ["e.date AS day"] if dated else []
+    if day_totals_serve(q, by, tax=tax, dated=dated):  # kept sums: always in two parts
+        day, params = _day_totals(q, tax=tax) if set(by) <= DAY_GROUPS else _ref_months(q)
+        return _by_day(by, day, wide=True, tax=tax, dated=dated), params
     if set(by) <= DAY_GROUPS:
-        return _by_day(by, where, wide=wide, tax=tax, dated=dated), w.params
+        return _by_day(by, _day_rows(where, wide=wide, tax=tax), wide=wide, tax=tax,
+                       dated=dated), w.params  # fmt: skip
     columns = ", ".join([*keys, "e.currency", "e.scale", "count(*) AS n", total, *extra])
     by_date = ["e.date"] if dated else []
     groups = ", ".join([*(f"g{i}" for i in range(len(by))), "e.currency", "e.scale", *by_date])
@@ -392,24 +390,109 @@ def build_report(
 DAY_GROUPS = frozenset({"category", "month", "year", "quarter"})
 
 
-def _by_day(by: tuple[str, ...], where: str, *, wide: bool, tax: bool, dated: bool) -> str:
-    sums = ["amount_minor"] + (["coalesce(e.tax_minor, 0)"] if tax else [])
+def _day_rows(where: str, *, wide: bool, tax: bool) -> str:
+    """One row per day, category, currency and scale of the matching expenses."""
+    sums = ["e.amount_minor"] + (["coalesce(e.tax_minor, 0)"] if tax else [])
     names = ["total"] + (["tax"] if tax else [])
-    inner, outer = [], []
+    inner = []
     for expr, name in zip(sums, names, strict=True):
-        expr = expr if expr.startswith("coalesce") else f"e.{expr}"
         if wide:
             inner += [f"sum({expr} / {SUM_SPLIT}) AS {name}_hi",
                       f"sum({expr} % {SUM_SPLIT}) AS {name}_lo"]  # fmt: skip
-            outer += [f"sum(d.{name}_hi) AS {name}_hi", f"sum(d.{name}_lo) AS {name}_lo"]
         else:
             inner.append(f"sum({expr}) AS {name}")
-            outer.append(f"sum(d.{name}) AS {name}")
-    day = (
+    return (
         "SELECT e.date AS date, e.category_id AS category_id, e.currency AS currency, "
         f"e.scale AS scale, count(*) AS n, {', '.join(inner)}\nFROM expenses e{where}\n"
         "GROUP BY e.date, e.category_id, e.currency, e.scale"
     )
+
+
+# What `day_totals` (schema step `m_day_totals`) can answer: live expenses filtered by date,
+# category and currency only, grouped by what a day and a category determine, or by invoice
+# ref (reference §10.5) with a period, through the invoiced rows' own index.
+_DAY_TOTALS_FILTERS = frozenset({"category_ids", "currency", "date_from", "date_to"})
+_PAGING = frozenset({"sort", "descending", "limit", "offset", "after"})
+REF_GROUPS = frozenset({"ref", "month", "year", "quarter"})
+
+
+def day_totals_serve(
+    q: ExpenseQuery, by: tuple[str, ...], *, tax: bool = False, dated: bool = False
+) -> bool:
+    """Whether the report reads `day_totals` rather than every matching expense."""
+    defaults = ExpenseQuery._field_defaults
+    only_days = all(
+        getattr(q, name) == defaults[name]
+        for name in ExpenseQuery._fields
+        if name not in _DAY_TOTALS_FILTERS | _PAGING
+    )
+    by_ref = "ref" in by and set(by) <= REF_GROUPS and not (tax or dated)
+    return only_days and (set(by) <= DAY_GROUPS or by_ref)
+
+
+def _day_filters(q: ExpenseQuery) -> tuple[list[str], list[Any]]:
+    """The date, category and currency filters on columns `day_totals` shares."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if q.category_ids:
+        clauses.append(f"category_id IN ({', '.join('?' for _ in q.category_ids)})")
+        params += q.category_ids
+    for clause, value in (("currency = ?", q.currency), ("date >= ?", q.date_from),
+                          ("date <= ?", q.date_to)):  # fmt: skip
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return clauses, params
+
+
+def _day_totals(q: ExpenseQuery, *, tax: bool) -> tuple[str, list[Any]]:
+    """`_day_rows` read from `day_totals`, its sums in two parts (total_hi, total_lo, …)."""
+    clauses, params = _day_filters(q)
+    where = ("\nWHERE " + " AND ".join(clauses)) if clauses else ""
+    sums = "total_hi, total_lo" + (", tax_hi, tax_lo" if tax else "")
+    return f"SELECT date, category_id, currency, scale, n, {sums}\nFROM day_totals{where}", params
+
+
+def _ref_months(q: ExpenseQuery) -> tuple[str, list[Any]]:
+    """One row per month, ref, currency and scale, sums in two parts: the invoiced rows
+    from `live_invoiced_months` in its order (a month range of it for a date range), and
+    per month the rows without a ref as `day_totals` less the invoiced ones."""
+    clauses, params = _day_filters(q)
+    month = "substr(date, 1, 7)"  # the index's own expression, so the planner uses it
+    bounds = [(f"{month} >= ?", q.date_from), (f"{month} <= ?", q.date_to)]
+    months = [clause for clause, day in bounds if day is not None]
+    invoiced_where = " AND ".join(
+        ["deleted_at IS NULL", "invoice_ref IS NOT NULL", *months, *clauses]
+    )
+    kept_where = ("\n  WHERE " + " AND ".join(clauses)) if clauses else ""
+    s = SUM_SPLIT
+    sql = f"""WITH invoiced AS MATERIALIZED (
+  SELECT {month} AS month, invoice_ref, currency, scale, count(*) AS n,
+    sum(amount_minor / {s}) AS total_hi, sum(amount_minor % {s}) AS total_lo
+  FROM expenses INDEXED BY live_invoiced_months WHERE {invoiced_where}
+  GROUP BY {month}, invoice_ref, currency, scale)
+SELECT month AS date, invoice_ref, currency, scale, n, total_hi, total_lo FROM invoiced
+UNION ALL
+SELECT t.month, NULL, t.currency, t.scale, t.n - coalesce(i.n, 0),
+  t.total_hi - coalesce(i.total_hi, 0), t.total_lo - coalesce(i.total_lo, 0)
+FROM (SELECT {month} AS month, currency, scale, sum(n) AS n, sum(total_hi) AS total_hi,
+    sum(total_lo) AS total_lo FROM day_totals{kept_where}
+  GROUP BY {month}, currency, scale) t
+LEFT JOIN (SELECT month, currency, scale, sum(n) AS n, sum(total_hi) AS total_hi,
+    sum(total_lo) AS total_lo FROM invoiced GROUP BY month, currency, scale) i
+  ON i.month = t.month AND i.currency = t.currency AND i.scale = t.scale
+WHERE t.n > coalesce(i.n, 0)"""
+    month_params = [day[:7] for _, day in bounds if day is not None]
+    return sql, [*month_params, *params, *params]
+
+
+def _by_day(by: tuple[str, ...], day: str, *, wide: bool, tax: bool, dated: bool) -> str:
+    """The report's groups from one row per day, category, currency and scale (`day`)."""
+    names = ["total"] + (["tax"] if tax else [])
+    if wide:
+        outer = [f"sum(d.{n}_{part}) AS {n}_{part}" for n in names for part in ("hi", "lo")]
+    else:
+        outer = [f"sum(d.{n}) AS {n}" for n in names]
     keys = [f"{GROUPS[name].replace('e.', 'd.')} AS g{i}" for i, name in enumerate(by)]
     columns = ", ".join(
         [*keys, "d.currency", "d.scale", "sum(d.n) AS n", *outer, *(["d.date AS day"] * dated)]

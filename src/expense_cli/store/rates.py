@@ -31,14 +31,14 @@ class RateQueries(StoreBase):
             [currency, currency],
         )
 
-    def rate_on(self, base: str, quote: str, day: str) -> str | None:
-        """The latest rate of base → quote on or before `day` (one index seek)."""
-        row = self.conn.execute(
-            "SELECT rate FROM rates WHERE base = ? AND quote = ? AND date <= ? "
-            "ORDER BY date DESC LIMIT 1",
-            [base, quote, day],
-        ).fetchone()
-        return None if row is None else str(row[0])
+    def rate_series(self, base: str, quote: str) -> list[tuple[str, str]]:
+        """Every `(date, rate)` of base → quote, oldest first (one walk of the index): a
+        report converting a year looks up each of its days in it."""
+        rows = self.conn.execute(
+            "SELECT date, rate FROM rates WHERE base = ? AND quote = ? ORDER BY date",
+            [base, quote],
+        ).fetchall()
+        return [(str(day), str(rate)) for day, rate in rows]
 
     def rate_currencies(self) -> list[str]:
         """Every currency that appears in a rate, in code order."""

@@ -468,6 +468,239 @@ def _m_compact_list_indexes(db: Database) -> None:
     _execute_all(db, M_COMPACT_LIST_INDEXES)
 
 
+# `invoices` at 1,000,000 rows (reference §8, §10.5): grouping ~350,000 invoiced expenses
+# per ref took ~100 ms even from a covering index. `invoice_totals` holds each (ref,
+# client, currency, scale) group of live expenses, kept by triggers on every write to an
+# expense that carries a ref (a write to one without costs a WHEN test). `client_key` is
+# the client id, 0 for none (a key column cannot hold null); sums are kept in two parts,
+# `amount / 10^9` and `amount % 10^9`, so no sum leaves 64 bits; `first_at` is the group's
+# first `invoiced_at` and `at_first` how many of its expenses have it, so removing one of
+# them re-reads the group (by `expenses_by_invoice_ref`) only when it was the last.
+# SQLite's sum() stops at 64 bits ("integer overflow"); a sum kept or reported in two parts,
+# `x / SUM_SPLIT` and `x % SUM_SPLIT`, stays far below that, and Python adds them back.
+SUM_SPLIT = 10**9
+_GROUP_OF = (
+    "ref = {r}.invoice_ref AND client_key = coalesce({r}.client_id, 0) "
+    "AND currency = {r}.currency AND scale = {r}.scale"
+)
+_COUNTED = "{r}.invoice_ref IS NOT NULL AND {r}.deleted_at IS NULL"
+# `+e.currency`: read by `expenses_by_invoice_ref`; the planner would otherwise walk every
+# expense of that currency (`live_by_currency`) for each group.
+_EXPENSES_OF_GROUP = (
+    "FROM expenses e WHERE e.invoice_ref = invoice_totals.ref "
+    "AND coalesce(e.client_id, 0) = invoice_totals.client_key "
+    "AND +e.currency = invoice_totals.currency AND e.scale = invoice_totals.scale "
+    "AND e.deleted_at IS NULL"
+)
+
+
+def _invoice_add(r: str) -> str:
+    """Count expense `r` (`new`) in its group when it is live and carries a ref."""
+    s = SUM_SPLIT
+    return f"""INSERT INTO invoice_totals (ref, client_key, currency, scale, n, total_hi,
+            total_lo, rebill_hi, rebill_lo, first_at, at_first)
+        SELECT {r}.invoice_ref, coalesce({r}.client_id, 0), {r}.currency, {r}.scale, 1,
+            {r}.amount_minor / {s}, {r}.amount_minor % {s}, coalesce({r}.rebill_minor, 0) / {s},
+            coalesce({r}.rebill_minor, 0) % {s}, {r}.invoiced_at, {r}.invoiced_at IS NOT NULL
+        WHERE {_COUNTED.format(r=r)}
+        ON CONFLICT (ref, client_key, currency, scale) DO UPDATE SET
+            n = n + 1, total_hi = total_hi + excluded.total_hi,
+            total_lo = total_lo + excluded.total_lo, rebill_hi = rebill_hi + excluded.rebill_hi,
+            rebill_lo = rebill_lo + excluded.rebill_lo,
+            first_at = CASE WHEN excluded.first_at < first_at OR first_at IS NULL
+                THEN coalesce(excluded.first_at, first_at) ELSE first_at END,
+            at_first = CASE WHEN excluded.first_at IS NULL THEN at_first
+                WHEN first_at IS NULL OR excluded.first_at < first_at THEN 1
+                WHEN excluded.first_at = first_at THEN at_first + 1 ELSE at_first END;"""
+
+
+def _invoice_remove(r: str) -> str:
+    """Take expense `r` (`old`) out of its group when it was counted there."""
+    s = SUM_SPLIT
+    return f"""UPDATE invoice_totals SET n = n - 1,
+            total_hi = total_hi - {r}.amount_minor / {s},
+            total_lo = total_lo - {r}.amount_minor % {s},
+            rebill_hi = rebill_hi - coalesce({r}.rebill_minor, 0) / {s},
+            rebill_lo = rebill_lo - coalesce({r}.rebill_minor, 0) % {s},
+            at_first = at_first - coalesce({r}.invoiced_at = first_at, 0)
+        WHERE {_COUNTED.format(r=r)} AND {_GROUP_OF.format(r=r)};"""
+
+
+def _invoice_settle(r: str) -> str:
+    """After a change to `r`'s group: an empty group goes; one whose last expense with the
+    first `invoiced_at` left finds its new first one."""
+    return f"""DELETE FROM invoice_totals WHERE n = 0 AND {_GROUP_OF.format(r=r)};
+        UPDATE invoice_totals SET (first_at, at_first) = (
+            SELECT m.first_at, (SELECT count(*) {_EXPENSES_OF_GROUP} AND e.invoiced_at = m.first_at)
+            FROM (SELECT min(e.invoiced_at) AS first_at {_EXPENSES_OF_GROUP}) m)
+        WHERE at_first = 0 AND first_at IS NOT NULL AND {_GROUP_OF.format(r=r)};"""
+
+
+_INVOICE_COLUMNS = (
+    "invoice_ref, client_id, currency, scale, amount_minor, rebill_minor, invoiced_at, deleted_at"
+)
+# The whole table from the expenses (the migration, and a book built without triggers).
+INVOICE_TOTALS_FILL = f"""INSERT INTO invoice_totals (ref, client_key, currency, scale, n,
+        total_hi, total_lo, rebill_hi, rebill_lo, first_at, at_first)
+    SELECT g.*, (SELECT count(*) FROM expenses e WHERE e.invoice_ref = g.ref
+                 AND coalesce(e.client_id, 0) = g.client_key AND +e.currency = g.currency
+                 AND e.scale = g.scale AND e.deleted_at IS NULL AND e.invoiced_at = g.first_at)
+    FROM (SELECT invoice_ref AS ref, coalesce(client_id, 0) AS client_key, currency, scale,
+            count(*), sum(amount_minor / {SUM_SPLIT}), sum(amount_minor % {SUM_SPLIT}),
+            sum(coalesce(rebill_minor, 0) / {SUM_SPLIT}),
+            sum(coalesce(rebill_minor, 0) % {SUM_SPLIT}), min(invoiced_at) AS first_at
+        FROM expenses WHERE {_COUNTED.format(r="expenses")}
+        GROUP BY invoice_ref, coalesce(client_id, 0), currency, scale) g"""
+M_INVOICE_TOTALS = (
+    """CREATE TABLE invoice_totals (
+        ref TEXT NOT NULL,
+        client_key INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        scale INTEGER NOT NULL,
+        n INTEGER NOT NULL CHECK (n >= 0),
+        total_hi INTEGER NOT NULL,
+        total_lo INTEGER NOT NULL,
+        rebill_hi INTEGER NOT NULL,
+        rebill_lo INTEGER NOT NULL,
+        first_at TEXT,
+        at_first INTEGER NOT NULL CHECK (at_first >= 0),
+        PRIMARY KEY (ref, client_key, currency, scale)
+    ) STRICT, WITHOUT ROWID""",
+    # `invoices` lists them in this order, read from here without a sort.
+    """CREATE INDEX invoice_totals_in_order ON invoice_totals(
+        first_at, ref, client_key, currency, scale, n, total_hi, total_lo, rebill_hi, rebill_lo)""",
+    INVOICE_TOTALS_FILL,
+    f"""CREATE TRIGGER invoice_totals_insert AFTER INSERT ON expenses
+        WHEN {_COUNTED.format(r="new")} BEGIN
+        {_invoice_add("new")}
+    END""",
+    f"""CREATE TRIGGER invoice_totals_delete AFTER DELETE ON expenses
+        WHEN {_COUNTED.format(r="old")} BEGIN
+        {_invoice_remove("old")}
+        {_invoice_settle("old")}
+    END""",
+    f"""CREATE TRIGGER invoice_totals_update AFTER UPDATE OF {_INVOICE_COLUMNS} ON expenses
+        WHEN ({_COUNTED.format(r="old")}) OR ({_COUNTED.format(r="new")}) BEGIN
+        {_invoice_remove("old")}
+        {_invoice_add("new")}
+        {_invoice_settle("old")}
+        {_invoice_settle("new")}
+    END""",
+)
+
+
+def _m_invoice_totals(db: Database) -> None:
+    _execute_all(db, M_INVOICE_TOTALS)
+
+
+# Reports at 1,000,000 rows (reference §8): a year's report read ~200,000 entries of
+# `live_report_days` (~45 ms, a third of the 2x bar). `day_totals` holds the count and the
+# sums of the live expenses per day, category, currency and scale, kept by triggers in the
+# same transaction as every write to those columns (one small upsert per written row), so
+# reports whose filters are only dates, categories and currency read a year in ~13,000
+# rows. Sums are kept in two parts (`x / 10^9`, `x % 10^9`, the report's own split), so no
+# stored sum leaves 64 bits however many expenses a day holds.
+_DAY_OF = (
+    "date = {r}.date AND category_id = {r}.category_id AND currency = {r}.currency "
+    "AND scale = {r}.scale"
+)
+
+
+def _day_add(r: str) -> str:
+    s = SUM_SPLIT
+    return f"""INSERT INTO day_totals (date, category_id, currency, scale, n, total_hi, total_lo,
+            tax_hi, tax_lo)
+        SELECT {r}.date, {r}.category_id, {r}.currency, {r}.scale, 1, {r}.amount_minor / {s},
+            {r}.amount_minor % {s}, coalesce({r}.tax_minor, 0) / {s},
+            coalesce({r}.tax_minor, 0) % {s}
+        WHERE {r}.deleted_at IS NULL
+        ON CONFLICT (date, category_id, currency, scale) DO UPDATE SET n = n + 1,
+            total_hi = total_hi + excluded.total_hi, total_lo = total_lo + excluded.total_lo,
+            tax_hi = tax_hi + excluded.tax_hi, tax_lo = tax_lo + excluded.tax_lo;"""
+
+
+def _day_remove(r: str) -> str:
+    s = SUM_SPLIT
+    return f"""UPDATE day_totals SET n = n - 1, total_hi = total_hi - {r}.amount_minor / {s},
+            total_lo = total_lo - {r}.amount_minor % {s},
+            tax_hi = tax_hi - coalesce({r}.tax_minor, 0) / {s},
+            tax_lo = tax_lo - coalesce({r}.tax_minor, 0) % {s}
+        WHERE {r}.deleted_at IS NULL AND {_DAY_OF.format(r=r)};
+        DELETE FROM day_totals WHERE n = 0 AND {_DAY_OF.format(r=r)};"""
+
+
+# The whole table from the expenses (the migration, and a book built without triggers).
+DAY_TOTALS_FILL = f"""INSERT INTO day_totals (date, category_id, currency, scale, n, total_hi,
+        total_lo, tax_hi, tax_lo)
+    SELECT date, category_id, currency, scale, count(*), sum(amount_minor / {SUM_SPLIT}),
+        sum(amount_minor % {SUM_SPLIT}), sum(coalesce(tax_minor, 0) / {SUM_SPLIT}),
+        sum(coalesce(tax_minor, 0) % {SUM_SPLIT})
+    FROM expenses INDEXED BY live_report_days WHERE deleted_at IS NULL
+    GROUP BY date, category_id, currency, scale"""
+M_DAY_TOTALS = (
+    """CREATE TABLE day_totals (
+        date TEXT NOT NULL,
+        category_id INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        scale INTEGER NOT NULL,
+        n INTEGER NOT NULL CHECK (n >= 0),  -- 0 only inside a trigger, then deleted
+        total_hi INTEGER NOT NULL,
+        total_lo INTEGER NOT NULL,
+        tax_hi INTEGER NOT NULL,
+        tax_lo INTEGER NOT NULL,
+        PRIMARY KEY (date, category_id, currency, scale)
+    ) STRICT, WITHOUT ROWID""",
+    DAY_TOTALS_FILL,
+    f"""CREATE TRIGGER day_totals_insert AFTER INSERT ON expenses
+        WHEN new.deleted_at IS NULL BEGIN
+        {_day_add("new")}
+    END""",
+    f"""CREATE TRIGGER day_totals_delete AFTER DELETE ON expenses
+        WHEN old.deleted_at IS NULL BEGIN
+        {_day_remove("old")}
+    END""",
+    f"""CREATE TRIGGER day_totals_update
+        AFTER UPDATE OF date, category_id, currency, scale, amount_minor, tax_minor, deleted_at
+        ON expenses WHEN old.deleted_at IS NULL OR new.deleted_at IS NULL BEGIN
+        {_day_remove("old")}
+        {_day_add("new")}
+    END""",
+)
+
+
+def _m_day_totals(db: Database) -> None:
+    _execute_all(db, M_DAY_TOTALS)
+
+
+# `report --by ref` at 1,000,000 rows (reference §8, §10.5): `live_report_days` has no ref,
+# so a year's report read ~200,000 rows of the table and sorted them (~250 ms). This partial
+# index holds only the invoiced live expenses (with a ref), ordered by month then ref, with
+# what a report filters and sums (and `deleted_at`, always null, so the planner sees it
+# covers the query); the report takes the refs' groups from it and the rows
+# without a ref as `day_totals` less them (`store/listing.py`, `_ref_months`). ~17 bytes per
+# expense with a third of them invoiced (an index of every row would take ~43).
+M_REF_REPORT_INDEX = (
+    """CREATE INDEX live_invoiced_months ON expenses(substr(date, 1, 7), invoice_ref,
+        currency, scale, date, category_id, amount_minor, deleted_at)
+        WHERE deleted_at IS NULL AND invoice_ref IS NOT NULL""",
+)
+
+
+def _m_ref_report_index(db: Database) -> None:
+    _execute_all(db, M_REF_REPORT_INDEX)
+
+
+# The tables the triggers keep, each with the statement that fills it from the expenses: a
+# book loaded with its triggers off is refilled with it, and `db check` compares each with it.
+KEPT_TOTALS = (("invoice_totals", INVOICE_TOTALS_FILL), ("day_totals", DAY_TOTALS_FILL))
+
+
+def kept_select(fill: str) -> tuple[str, str]:
+    """The column list and the SELECT of a fill (`INSERT INTO t (…)\n    SELECT …`)."""
+    head, _, select = fill.partition("\n    SELECT ")
+    return head[head.index("(") + 1 : head.rindex(")")], f"SELECT {select}"
+
+
 STEPS = (
     _m001_initial,
     _m002_list_indexes,
@@ -482,6 +715,9 @@ STEPS = (
     _m_history,
     _m_report_index,
     _m_compact_list_indexes,
+    _m_invoice_totals,
+    _m_day_totals,
+    _m_ref_report_index,
 )
 LATEST = len(STEPS)
 
