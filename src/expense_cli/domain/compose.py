@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
 from expense_cli.domain import accounts, rules, text
@@ -39,6 +39,11 @@ from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.store import Store
 
 T = TypeVar("T")
+# Pure checks whose inputs repeat from row to row of an import (one account, a few thousand
+# dates): each value is parsed once. Errors are not remembered; they raise every time.
+_account = lru_cache(maxsize=256)(accounts.account)
+_parse_date = lru_cache(maxsize=4096)(parse_date)
+_normalize_tags = lru_cache(maxsize=1024)(text.normalize_tags)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,19 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class Finders:
+    """How `compose` resolves a category, client or project: domain/catalog's lookups, or
+    remembered ones for bulk work (an import's rows name the same few records)."""
+
+    category: Callable[[Store, str], Category] = find_category
+    client: Callable[[Store, str], Client] = find_client
+    project: Callable[..., Project] = find_project
+
+
+CATALOG = Finders()
+
+
 @dataclass
 class Composed:
     values: dict[str, Any]
@@ -80,9 +98,9 @@ def _optional_text(
 class _Composer:
     def __init__(
         self, store: Store, settings: Settings, clock: Clock, inp: ExpenseInput,
-        base: Expense | None, cloning: bool,
+        base: Expense | None, cloning: bool, find: Finders = CATALOG,
     ) -> None:  # fmt: skip
-        self.store, self.settings, self.clock = store, settings, clock
+        self.store, self.settings, self.clock, self.find = store, settings, clock, find
         self.inp, self.base, self.cloning = inp, base, cloning
         self.issues = Issues()
         self.changed: set[str] = set()
@@ -111,7 +129,9 @@ class _Composer:
         foreign.tax(self, category, digits)
         self._flags(category)
         self._account()
-        tags = self.issues.check("tags", text.normalize_tags, self.inp.tags) or ()
+        given = self.inp.tags
+        parse = _normalize_tags if isinstance(given, tuple) else text.normalize_tags
+        tags = self.issues.check("tags", parse, given) or ()
         return Composed(self.values, tags, self.issues, self.changed)
 
     def _description(self) -> None:
@@ -126,10 +146,10 @@ class _Composer:
 
     def _category(self) -> Category | None:
         if self.inp.category is not None:
-            category = self.issues.attempt(find_category, self.store, self.inp.category)
+            category = self.issues.attempt(self.find.category, self.store, self.inp.category)
             self._refuse_archived("category", category, "category")
         elif self.base is not None:
-            category = find_category(self.store, str(self.base.category.id))
+            category = self.find.category(self.store, str(self.base.category.id))
             if self.cloning:
                 self._refuse_archived("category", category, "category", hint=" (override with -c)")
         else:
@@ -162,17 +182,21 @@ class _Composer:
 
     def _client(self) -> Client | None:
         if self.inp.client is not None:
-            return self._typed_link("client", self.inp.client, find_client)
+            return self._typed_link("client", self.inp.client, self.find.client)
         if self.base is not None and self.base.client is not None:
-            return self._base_link("client", find_client(self.store, str(self.base.client.id)))
+            found = self.find.client(self.store, str(self.base.client.id))
+            return self._base_link("client", found)
         return None
 
     def _project(self, client: Client | None) -> Project | None:
         if self.inp.project is not None:
             client_id = None if client is None else client.id
-            return self._typed_link("project", self.inp.project, find_project, client_id=client_id)
+            return self._typed_link(
+                "project", self.inp.project, self.find.project, client_id=client_id
+            )
         if self.base is not None and self.base.project is not None:
-            return self._base_link("project", find_project(self.store, str(self.base.project.id)))
+            found = self.find.project(self.store, str(self.base.project.id))
+            return self._base_link("project", found)
         return None
 
     def _typed_link(self, name: str, typed: str, find: Callable[..., T], **kw: Any) -> T | None:
@@ -288,7 +312,7 @@ class _Composer:
         if self.inp.date is None:
             return self.base.date if self.keeps_base and self.base else self.clock.today
         try:
-            return parse_date(self.inp.date, self.settings.date_order, self.clock.today)[0]
+            return _parse_date(self.inp.date, self.settings.date_order, self.clock.today)[0]
         except InvalidValue:
             return None
 
@@ -310,7 +334,7 @@ class _Composer:
         day, time = (base.date, base.time) if self.keeps_base and base else (self.clock.today, None)
         if inp.date is not None:
             parsed = self.issues.check(
-                "date", parse_date, inp.date, self.settings.date_order, self.clock.today
+                "date", _parse_date, inp.date, self.settings.date_order, self.clock.today
             )
             if parsed is not None:
                 day = parsed[0]
@@ -343,7 +367,7 @@ class _Composer:
         """Reference §10.9: as typed, else the base's (edit keeps it, clone copies it), else
         the book's default_account at creation. Not a locked field (§10.10 item 5)."""
         if self.inp.account is not None:
-            value = self.issues.check("account", accounts.account, self.inp.account)
+            value = self.issues.check("account", _account, self.inp.account)
         elif self.base is not None:
             value = self.base.account
         else:
@@ -364,6 +388,8 @@ def compose(
     base: Expense | None = None,
     *,
     cloning: bool = False,
+    find: Finders = CATALOG,
 ) -> Composed:
-    """The stored values for a new expense (`base` None), an edit of `base`, or a clone."""
-    return _Composer(store, settings, clock, inp, base, cloning).run()
+    """The stored values for a new expense (`base` None), an edit of `base`, or a clone;
+    `find` resolves its references."""
+    return _Composer(store, settings, clock, inp, base, cloning, find).run()

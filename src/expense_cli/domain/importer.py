@@ -5,17 +5,19 @@ skipped, so importing a file twice adds nothing."""
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from expense_cli.domain import catalog, records, rules, text
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.columns import IMPORT_COLUMNS as IMPORT_COLUMNS  # re-exported
-from expense_cli.domain.compose import Clock, compose, new_uid
+from expense_cli.domain.compose import Clock, Finders, compose, new_uid
 from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.models import FORMULA_STARTS, ExpenseInput, Ref
@@ -25,6 +27,10 @@ from expense_cli.errors import ExpenseError, UsageError, ValidationError
 from expense_cli.store import Store
 from expense_cli.store.catalog import CachedCatalog
 
+if TYPE_CHECKING:
+    from expense_cli.domain.catalog_models import Category, Client, Project
+    from expense_cli.store.expenses import BulkLoad
+
 UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
 # INVALID: a statement cell the reader refused (`--decimal-comma`), field → message.
@@ -33,7 +39,13 @@ _REFERENCES = frozenset({"category", "client", "project"})
 _TEXT_COLUMNS = tuple(
     c for c in IMPORT_COLUMNS if c not in _REFERENCES | {"billable", "tags", "amount_from_rate"}
 )
+_CELLS = (*_TEXT_COLUMNS, *_REFERENCES)
 _KNOWN = ", ".join(IMPORT_COLUMNS)
+# Validated rows are written this many at a time (one `executemany`, not one INSERT each).
+BATCH = 2000
+# Once a load has written this many rows, and at least as many as the book held, the list
+# indexes are built once at the end rather than row by row (docs/decisions.md).
+BULK_ROWS = BATCH
 
 
 class Unreadable(Exception):
@@ -205,9 +217,14 @@ def _tags(value: Any, typed: bool) -> tuple[str, ...]:
 
 def _cells(row: dict[str, Any], typed: bool, issues: Issues) -> dict[str, Any]:
     """The row's values checked for type: text (or None) per column, billable, tags."""
-    cells: dict[str, Any] = {key: _cell(row, key, issues) for key in _TEXT_COLUMNS}
-    for key in _REFERENCES:
-        cells[key] = _cell(row, key, issues)
+    cells: dict[str, Any] = {}
+    get = row.get
+    for key in _CELLS:
+        value = get(key)
+        if value is None or value.__class__ is str:  # a CSV cell: `_cell` without the call
+            cells[key] = value or None
+        else:
+            cells[key] = _cell(row, key, issues)
     cells["billable"] = issues.check("billable", _flag, row.get("billable"), typed)
     cells["tags"] = issues.check("tags", _tags, row.get("tags"), typed) or ()
     from_rate = row.get("amount_from_rate")
@@ -218,6 +235,9 @@ def _cells(row: dict[str, Any], typed: bool, issues: Issues) -> dict[str, Any]:
 def _choice(kind: type[Any], value: str | None) -> Any:
     if value is None:
         return None
+    member = kind._value2member_map_.get(value)  # what kind(value) finds, without the call
+    if member is not None:
+        return member
     try:
         return kind(value)
     except ValueError:
@@ -228,11 +248,20 @@ def _choice(kind: type[Any], value: str | None) -> Any:
 def _timestamp(value: str) -> str:
     """`YYYY-MM-DDTHH:MM:SS.ffffffZ`, four-digit year always (strftime writes 999 for 0999,
     which no longer sorts as text); a moment that leaves years 1–9999 in UTC is invalid."""
+    if _STAMP.fullmatch(value):  # already in that shape (an export's): valid is enough
+        try:
+            datetime.fromisoformat(value)
+            return value
+        except ValueError:
+            pass  # worded below
     try:
         moment = parse_timestamp(value)
     except OverflowError:
         raise InvalidValue(f"{value!r} is outside the years 0001–9999 (UTC)") from None
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", re.ASCII)
 
 
 def check_date_format(fmt: str) -> None:
@@ -279,6 +308,17 @@ class ImportResult:
         else:
             self.id_ranges.append(range(expense_id, expense_id + 1))
 
+    def add_ids(self, ids: Sequence[int]) -> None:
+        last = self.id_ranges[-1] if self.id_ranges else None
+        if isinstance(ids, range) and ids.step == 1 and ids:
+            if last is not None and last.stop == ids.start:
+                self.id_ranges[-1] = range(last.start, ids.stop)
+            else:
+                self.id_ranges.append(ids)
+            return
+        for expense_id in ids:
+            self.add_id(expense_id)
+
     def created_ids(self) -> Iterator[int]:
         """The ids created, in order, one at a time."""
         for ids in self.id_ranges:
@@ -310,6 +350,38 @@ class _Rollback(Exception):
     """Ends a dry run: everything was validated, nothing is kept."""
 
 
+class _Found:
+    """domain/catalog's `find_*` remembered for one import: a million rows name the same
+    few categories, clients and projects. Only what was found is kept (a miss raises again,
+    worded as before); the projects are forgotten when --create-missing makes one (a record
+    made never changes one found). A category's `unit_price` is the one in force when it
+    was first found; compose prices each row at its own date (`price_on`), so that value
+    never reaches a row."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str | int | None, ...], Any] = {}
+        self.finders = Finders(self.category, self.client, self.project)
+
+    def category(self, store: Store, ref: str) -> Category:
+        found: Category | None = self.memo.get(("category", ref))
+        if found is None:
+            found = self.memo["category", ref] = catalog.find_category(store, ref)
+        return found
+
+    def client(self, store: Store, ref: str) -> Client:
+        found: Client | None = self.memo.get(("client", ref))
+        if found is None:
+            found = self.memo["client", ref] = catalog.find_client(store, ref)
+        return found
+
+    def project(self, store: Store, ref: str, client_id: int | None = None) -> Project:
+        key = ("project", ref, client_id)
+        found: Project | None = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = catalog.find_project(store, ref, client_id=client_id)
+        return found
+
+
 class _Importer:
     def __init__(
         self, store: Store, create_missing: bool, clock: Clock, typed: bool, date_format: str | None
@@ -317,6 +389,7 @@ class _Importer:
         # Every row names the same few records: remember the lookups (forgotten on create).
         self.cache = CachedCatalog(store)
         self.store = cast(Store, self.cache)
+        self.found = _Found()
         self.create_missing, self.clock = create_missing, clock
         self.typed, self.date_format = typed, date_format
         self.settings = load_settings(store)
@@ -324,14 +397,45 @@ class _Importer:
         self.result = ImportResult(created={"categories": [], "clients": [], "projects": []})
         self.seen_uids: set[str] = set()
         # Invoice ref → the (client, currency) pairs under it, in the book and in this file.
-        self.invoices: dict[str, set[tuple[Ref | None, str]]] = {}
+        self.invoices: dict[str, list[tuple[Ref | None, str]]] = {}
+        self.verdicts: dict[tuple[bool, bool], dict[str, str]] = {}
+        # (category, client, project) names → their ids, while no record is created.
+        self.named: dict[tuple[str | None, ...], dict[str, str | None]] = {}
+        self.creations = 0
+        self.client_refs: dict[int, Ref | None] = {}
+        self.real = store
+        self.load: BulkLoad | None = None
+        self.pending: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+        self.pending_refs: dict[str, list[tuple[int | None, str]]] = {}
+        self.pending_triples: dict[tuple[str, int, str], list[str]] = {}
+        # The uids this import made up and the rows under each invoice ref: pending ones, or
+        # all of them when the book held no expense before (then neither is looked up in the
+        # book: it holds only what this import wrote).
+        self.made_uids: set[str] = set()
+        self.book_rows, self.empty_book = 0, False
+
+    def begin(self, load: BulkLoad) -> None:
+        """Inside the write transaction: valid rows wait in `pending` and are written
+        `BATCH` at a time. What the checks read of the book (uids, duplicates, invoice
+        refs) reads the pending rows too, so every row is judged as if each one before it
+        had been written at once."""
+        self.load = load
+        (highest,) = self.real.conn.execute("SELECT max(id) FROM expenses").fetchone()
+        self.book_rows = highest or 0  # the rows the book held, estimated by its highest id
+        self.empty_book = highest is None
 
     def fail(self, line: int, issues: dict[str, str]) -> None:
+        if not self.errors:  # the rows before the first bad one were written, as one by one
+            self.flush()
         for field_name, message in issues.items():  # all of them: the user fixes them at once
             self.errors[f"line {line}.{field_name}"] = message
 
     def _created(self, kind: str, name: str) -> None:
         self.cache.forget()
+        self.creations += 1
+        self.named.clear()
+        if kind == "projects":  # a name another client's project has may now be ambiguous
+            self.found.memo = {k: v for k, v in self.found.memo.items() if k[0] != "project"}
         self.result.created[kind].append(name)  # type: ignore[index]
 
     @staticmethod
@@ -341,7 +445,22 @@ class _Importer:
 
     def references(self, cells: dict[str, Any], issues: Issues) -> dict[str, str | None]:
         """Category, client and project by NAME only (never an id, even when all digits),
-        as ids for `compose`. Unknown names are errors, or created with --create-missing."""
+        as ids for `compose`. Unknown names are errors, or created with --create-missing.
+        Names that were all found are remembered (until a record is created)."""
+        key = (cells["category"], cells["client"], cells["project"])
+        known = self.named.get(key)
+        if known is not None:
+            return dict(known)
+        found = Issues()
+        creations = self.creations
+        refs = self._references(cells, found)
+        if found:
+            issues.merge(found.fields)
+        elif creations == self.creations:
+            self.named[key] = dict(refs)
+        return refs
+
+    def _references(self, cells: dict[str, Any], issues: Issues) -> dict[str, str | None]:
         category = self._category_id(cells, issues)
         client = self._client_id(cells, issues)
         project = self._project_id(cells, client, issues)
@@ -421,7 +540,7 @@ class _Importer:
         if uid is not None:
             # Trimmed before the look-up: a padded uid is the same expense, skipped.
             uid = issues.check("uid", text.clean_text, uid, UID_MAX)
-            if uid is not None and (uid in self.seen_uids or self.store.expense_id_for_uid(uid)):
+            if uid is not None and (uid in self.seen_uids or self._stored(uid)):
                 self.result.skipped += 1
                 return
         refs = self.references(cells, issues)
@@ -435,11 +554,47 @@ class _Importer:
         if uid is None and self._duplicate(values) and not self.allow_duplicates:
             return
         if not self.errors:
-            stamp = self.clock.stamp
-            values.update(uid=uid or new_uid(), updated_at=stamp)
-            values.setdefault("created_at", stamp)
-            self.result.add_id(self.store.insert_expense(values, tags))
-            self.result.imported += 1
+            self._write(values, tags, uid)
+
+    def _stored(self, uid: str) -> bool:
+        """Whether an expense with this uid is in the book (or waits to be written)."""
+        if uid in self.made_uids:
+            return True
+        return not self.empty_book and self.real.expense_id_for_uid(uid) is not None
+
+    def _write(self, values: dict[str, Any], tags: tuple[str, ...], uid: str | None) -> None:
+        stamp = self.clock.stamp
+        if uid is None:
+            uid = new_uid()
+            self.made_uids.add(uid)
+        values.update(uid=uid, updated_at=stamp)
+        values.setdefault("created_at", stamp)
+        self.pending.append((values, tags))
+        self.result.imported += 1
+        currency = values["currency"]
+        ref = values.get("invoice_ref")
+        if ref is not None and ref not in self.invoices:  # else its holders are known
+            self.pending_refs.setdefault(ref, []).append((values.get("client_id"), currency))
+        if values.get("deleted_at") is None:
+            triple = (values["date"], values["amount_minor"], currency)
+            self.pending_triples.setdefault(triple, []).append(values["description"])
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending rows. A load at least as big as the book sets its indexes
+        and kept totals aside first (derived once at the end: `BulkLoad`)."""
+        if not self.pending:
+            return
+        written = self.result.imported
+        if self.load is not None and written >= BULK_ROWS and written >= self.book_rows:
+            self.load.suspend()
+        self.result.add_ids(self.real.insert_expenses(self.pending))
+        self.pending = []
+        self.pending_triples.clear()
+        if not self.empty_book:  # written: the book answers for them now
+            self.made_uids.clear()
+            self.pending_refs.clear()
 
     # bank statements (§10.4) -----------------------------------------------------------
     def statements(self, default_category: str | None, allow_duplicates: bool) -> None:
@@ -490,7 +645,8 @@ class _Importer:
 
         triple = (values["date"], values["amount_minor"], values["currency"])
         if triple not in self.book_counts:
-            found = sql.live_descriptions(self.store, *triple)
+            found = sql.live_descriptions(self.real, *triple)
+            found += self.pending_triples.get(triple, ())
             self.book_counts[triple] = Counter(_same_text(d) for d in found)
         description = _same_text(values["description"])
         key = (*triple, description)
@@ -535,7 +691,7 @@ class _Importer:
             original=cells["original_amount"],
             original_currency=cells["original_currency"],
         )
-        composed = compose(self.store, self.settings, self.clock, inp)
+        composed = compose(self.store, self.settings, self.clock, inp, find=self.found.finders)
         issues.merge(composed.issues.fields)
         values = composed.values
         self._check_currency(cells, values, issues)
@@ -552,7 +708,7 @@ class _Importer:
 
     def _category(self, category_id: str) -> Any:
         try:
-            return catalog.find_category(self.store, category_id)
+            return self.found.category(self.store, category_id)
         except ExpenseError:
             return None
 
@@ -590,22 +746,53 @@ class _Importer:
         under a ref, one client and currency per invoice (§10.1 item 10), counting the
         book's expenses under that ref and the rows of this file before this one."""
         client_id = values.get("client_id")
-        client = None if client_id is None else self._client(client_id)
-        row = _Billed(None, bool(values.get("billable")), client, values["currency"])
-        found = Issues()
-        rules.check_invoiceable([row], found)
+        row = _Billed(None, bool(values.get("billable")), self._client_ref(client_id),
+                      values["currency"])  # fmt: skip
+        found = self._invoiceable(row)
         ref = values["invoice_ref"]
         if ref is not None:
-            if ref not in self.invoices:
-                self.invoices[ref] = set(records.invoice_holders(self.store, ref))
-            rules.check_one_invoice(ref, self.invoices[ref], [row], found)
-            if not found:
-                self.invoices[ref].add((row.client, row.currency))
-        issues.merge(found.fields, rename={"ref": "invoice_ref"})
+            holders = self.invoices.get(ref)
+            if holders is None:
+                holders = self.invoices[ref] = self._holders(ref)
+            pair = (row.client, row.currency)
+            if any(held != pair for held in holders):  # else one client, one currency
+                checked = Issues()
+                checked.merge(found)
+                rules.check_one_invoice(ref, holders, [row], checked)
+                found = checked.fields
+            if not found and pair not in holders:
+                holders.append(pair)
+        if found:
+            issues.merge(found, rename={"ref": "invoice_ref"})
+
+    def _invoiceable(self, row: _Billed) -> dict[str, str]:
+        """Rule 9's verdict on a row, which depends on its billable flag and whether it has
+        a client only: judged once for each (do not change the dict returned)."""
+        key = (row.billable, row.client is None)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            found = Issues()
+            rules.check_invoiceable([row], found)
+            verdict = self.verdicts[key] = found.fields
+        return verdict
+
+    def _holders(self, ref: str) -> list[tuple[Ref | None, str]]:
+        """The (client, currency) pairs under invoice `ref`: the book's and pending rows'."""
+        holders = set() if self.empty_book else set(records.invoice_holders(self.real, ref))
+        for client_id, currency in self.pending_refs.pop(ref, ()):
+            holders.add((self._client_ref(client_id), currency))
+        return list(holders)
+
+    def _client_ref(self, client_id: int | None) -> Ref | None:
+        if client_id is None:
+            return None
+        if client_id not in self.client_refs:
+            self.client_refs[client_id] = self._client(client_id)
+        return self.client_refs[client_id]
 
     def _client(self, client_id: int) -> Ref | None:
         try:
-            return catalog.find_client(self.store, str(client_id)).ref
+            return self.found.client(self.store, str(client_id)).ref
         except ExpenseError:
             return None
 
@@ -628,9 +815,11 @@ def import_rows(
     store.for_bulk_work()
     importer = _Importer(store, create_missing, clock or Clock(), typed, date_format)
     try:
-        with store.write(), store.search_indexed_at_end():
+        with _collector_paused(), store.write(), store.search_indexed_at_end() as load:
+            importer.begin(load)
             importer.statements(default_category, allow_duplicates)
             _read_all(importer, records, progress)
+            importer.flush()
             if importer.errors:
                 count = len(importer.errors)
                 raise ValidationError(
@@ -642,6 +831,20 @@ def import_rows(
         importer.result.dry_run = True
         importer.result.id_ranges.clear()  # rolled back: those ids were never kept
     return importer.result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an import runs: its rows make no reference
+    cycles, and each collection would walk every uid and invoice ref remembered so far
+    (7 % of a million-row import). Reference counting still frees every row."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_all(

@@ -190,10 +190,11 @@ def read_statement(stream: TextIO, options: ReadOptions) -> Iterator[importer.Ro
 
 
 def _row(record: list[str], where: list[tuple[str, int]], options: ReadOptions) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for field, index in where:
-        value = record[index] if index < len(record) else ""
-        row[field] = importer._unneutralise(value) if value else None
+    size = len(record)  # a short record leaves its last columns empty
+    row: dict[str, Any] = {field: record[i] or None if i < size else None for field, i in where}
+    for field, value in row.items():
+        if value is not None and value[0] == "'":  # the export's formula guard, undone
+            row[field] = importer._unneutralise(value)
     amount = row.get("amount")
     if options.sign is not None and amount is not None:
         body = _signed(amount, options.sign)
@@ -213,8 +214,12 @@ def _row(record: list[str], where: list[tuple[str, int]], options: ReadOptions) 
 
 def with_account(rows: Iterator[importer.Row], account: str | None) -> Iterator[importer.Row]:
     """`import --account A` (§10.10 item 9): rows without an account get A."""
+    return rows if account is None else _with_account(rows, account)
+
+
+def _with_account(rows: Iterator[importer.Row], account: str) -> Iterator[importer.Row]:
     for line, row in rows:
         missing = isinstance(row, dict) and INCOME not in row and row.get("account") in (None, "")
-        if account is not None and missing:
+        if missing:
             row = {**row, "account": account}
         yield line, row

@@ -44,11 +44,14 @@ def format_rate(rate: Decimal) -> str:
 
 
 def tax_of(amount_minor: int, rate: Decimal) -> int:
-    """The tax inside a gross amount: amount × rate / (100 + rate), half-even, minor units."""
-    from fractions import Fraction
-
-    r = Fraction(rate)
-    return half_even(Fraction(amount_minor) * r / (100 + r))
+    """The tax inside a gross amount: amount × rate / (100 + rate), half-even, minor units.
+    With rate = p/q exactly: amount × p / (100q + p), divided in integers (an import
+    computes it for every row; `Fraction` takes ten times as long for the same result)."""
+    p, q = rate.as_integer_ratio()
+    quotient, remainder = divmod(amount_minor * p, 100 * q + p)
+    if remainder * 2 > 100 * q + p or (remainder * 2 == 100 * q + p and quotient % 2 == 1):
+        quotient += 1
+    return quotient
 
 
 def parse_exchange_rate(text: str) -> Decimal:

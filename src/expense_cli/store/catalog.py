@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import MethodType
 from typing import Any
 
 from expense_cli.store.base import StoreBase, fits
@@ -241,17 +242,31 @@ class CachedCatalog:
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     def __getattr__(self, name: str) -> Any:
+        """The store's attribute; a method is looked up once (kept on this object)."""
         attr = getattr(self._store, name)
-        if name not in self._CACHED:
+        if not isinstance(attr, MethodType):
             return attr
+        if name in self._CACHED:
+            attr = self._remembered(name, attr)
+        self.__dict__[name] = attr
+        return attr
+
+    def _remembered(self, name: str, query: Any) -> Any:
+        memo = self._memo
 
         def cached(*args: Any) -> Any:
             key = (name, *args)
-            if key not in self._memo:
-                self._memo[key] = attr(*args)
-            return self._memo[key]
+            if key in memo:
+                return memo[key]
+            found = memo[key] = query(*args)
+            return found
 
         return cached
 
     def forget(self) -> None:
+        """After creating a category, client or project: creating adds rows and changes
+        none, so what may differ now is a lookup that found nothing or read a list; a row
+        found stays."""
+        kept = {key: row for key, row in self._memo.items() if isinstance(row, dict)}
         self._memo.clear()
+        self._memo.update(kept)
