@@ -3,7 +3,6 @@ JSON and CSV shapes of an expense (§1, §4). Model objects are built directly: 
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -70,7 +69,7 @@ def make_expense(**changes: Any) -> Expense:
         updated_at="2025-03-05T10:00:00.000000Z",
         deleted_at=None,
     )
-    return dataclasses.replace(base, **changes)
+    return base._replace(**changes)
 
 
 # --- link (rules 6, 7) ------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -347,9 +346,9 @@ def mark_invoiced(
         rebill = rebill_minor(expense.amount.minor, markups[expense.client.id])
         if dry_run:
             result.append(
-                replace(
-                    expense, billing_status=BillingStatus.INVOICED, invoice_ref=ref,
-                    rebill_amount=replace(expense.amount, minor=rebill),
+                expense._replace(
+                    billing_status=BillingStatus.INVOICED, invoice_ref=ref,
+                    rebill_amount=expense.amount._replace(minor=rebill),
                 )
             )  # fmt: skip
             continue

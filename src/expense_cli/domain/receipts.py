@@ -10,7 +10,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from expense_cli.domain import expenses as single
 from expense_cli.domain.compose import Clock
@@ -27,14 +27,19 @@ MAX_BYTES = 25 * 1024 * 1024  # 25 MiB per file
 UNKNOWN_MEDIA_TYPE = "application/octet-stream"
 
 
-@dataclass(frozen=True)
-class ListedReceipt(Receipt):
+class ListedReceipt(NamedTuple):
     """A receipt as `receipt list` shows it: with the id of its expense."""
 
+    id: int
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
     expense_id: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "expense_id": self.expense_id, **super().to_json()}
+        receipt = Receipt(self.id, self.filename, self.sha256, self.size, self.media_type)
+        return {"id": self.id, "expense_id": self.expense_id, **receipt.to_json()}
 
 
 def _listed(row: ReceiptRow) -> ListedReceipt:
