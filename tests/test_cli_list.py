@@ -38,7 +38,8 @@ from expense_cli.domain.catalog import (
 )
 from expense_cli.domain.compose import Clock
 from expense_cli.domain.expenses import add_expense, delete_expenses, invoice, tag_expense
-from expense_cli.domain.models import Approval, ExpenseInput, Reimbursement
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Approval, Reimbursement
 from expense_cli.store import Store
 from tests.conftest import EXPENSE_FIELDS, Cli, Result
 

@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 
+from expense_cli.domain.catalog_models import Category, Client, Project
 from expense_cli.domain.models import (
     CSV_COLUMNS,
     Approval,
     Basis,
     BillingStatus,
-    Category,
-    Client,
     Expense,
     Money,
-    Project,
     Reimbursement,
     csv_row,
 )

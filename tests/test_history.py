@@ -336,7 +336,7 @@ def test_a_book_from_before_the_log_upgrades_with_its_rows(cli: Cli, tmp_path: P
 _BURST = """
 import sys
 from pathlib import Path
-from expense_cli.domain.models import ExpenseInput
+from expense_cli.domain.inputs import ExpenseInput
 from expense_cli.domain.expenses import add_expense, edit_expense
 from expense_cli.store import Store
 

@@ -35,7 +35,8 @@ import pytest
 from expense_cli.domain.catalog import add_client, add_project, find_category
 from expense_cli.domain.compose import Clock
 from expense_cli.domain.expenses import add_expense, delete_expenses, invoice
-from expense_cli.domain.models import Approval, ExpenseInput, Reimbursement
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Approval, Reimbursement
 from expense_cli.store import Store, listing, schema
 from expense_cli.store import expenses as store_expenses
 from expense_cli.store.listing import SORT_COLUMNS, ExpenseQuery, Plan, build_select, index_for

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from expense_cli.domain import autorules
-from expense_cli.domain.models import ExpenseInput, Ref
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Ref
 from tests.conftest import Cli, ok
 
 RULE_KEYS = {"id", "position", "pattern", "category", "label", "client", "project", "billable",

@@ -39,7 +39,8 @@ CALLER = """\
 from typing import TYPE_CHECKING
 
 from expense_cli.cli.lazy import lazy
-from expense_cli.domain.models import Expense, ExpenseInput
+from expense_cli.domain.models import Expense
+from expense_cli.domain.inputs import ExpenseInput
 from expense_cli.store import Store
 
 if TYPE_CHECKING:

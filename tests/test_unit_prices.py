@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from expense_cli.domain.models import Category, UnitPrice, price_on
+from expense_cli.domain.catalog_models import Category, UnitPrice, price_on
 from expense_cli.store import Store, schema
 from tests.books import frozen_book, old_expense, query
 from tests.conftest import Cli, ok, refused

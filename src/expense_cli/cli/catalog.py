@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from expense_cli.cli import render
     from expense_cli.domain import book
     from expense_cli.domain import catalog as use
-    from expense_cli.domain.models import Category, Client, Project
+    from expense_cli.domain.catalog_models import Category, Client, Project
     from expense_cli.store import Store
 else:  # lazy stand-ins at run time (cli/lazy.py); mypy sees the real modules above
     render = lazy("expense_cli.cli.render")

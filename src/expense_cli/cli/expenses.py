@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the real modules for mypy; lazy stand-ins at run time (cli/
     from collections.abc import Callable, Sequence
 
     from expense_cli.cli import render
-    from expense_cli.domain import book, bulk, models
+    from expense_cli.domain import book, bulk, inputs
     from expense_cli.domain import expenses as use
     from expense_cli.domain import records as reading
     from expense_cli.domain.models import Expense
@@ -55,7 +55,7 @@ else:
     render = lazy("expense_cli.cli.render")
     use = lazy("expense_cli.domain.expenses")
     reading = lazy("expense_cli.domain.records")  # show: no use-case machinery to import
-    models = lazy("expense_cli.domain.models")
+    inputs = lazy("expense_cli.domain.inputs")
     book = lazy("expense_cli.domain.book")
     bulk = lazy("expense_cli.domain.bulk")
 
@@ -158,7 +158,7 @@ def add(
 
     Example: expense add "Train to Berlin" 45.10 -c Travel -p Website -t trip
     """
-    inp = models.ExpenseInput(
+    inp = inputs.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, tags=tuple(tags or ()),
@@ -222,7 +222,7 @@ def edit(
 
     Example: expense list -s AWS --all -q | expense edit - -c Software
     """
-    inp = models.ExpenseInput(
+    inp = inputs.ExpenseInput(
         description=description, amount=amount, units=units, date=date, time=time,
         category=category, label=label, client=client, project=project, billable=billable,
         notes=notes, approval=approval, reimbursement=reimbursement, account=account,
@@ -432,7 +432,7 @@ def clone(
 
     Example: expense clone 59 -d today --idempotency-key hosting-2026-11
     """
-    inp = models.ExpenseInput(
+    inp = inputs.ExpenseInput(
         description=description, amount=amount, units=units, date=date, category=category,
         label=label, client=client, project=project, billable=billable, account=account,
         **money_options(tax, tax_amount, original, original_currency),

@@ -20,7 +20,7 @@ from expense_cli.store import Store
 from expense_cli.store import statements as sql
 
 if TYPE_CHECKING:
-    from expense_cli.domain.models import ExpenseInput
+    from expense_cli.domain.inputs import ExpenseInput
     from expense_cli.store.rows import ImportRuleRow
 
 PATTERN_MAX = 200

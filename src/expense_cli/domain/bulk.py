@@ -16,7 +16,8 @@ from expense_cli.domain import records
 from expense_cli.domain.book import load_settings
 from expense_cli.domain.compose import Clock
 from expense_cli.domain.expenses import attach_input, edit_changes, retagged
-from expense_cli.domain.models import Expense, ExpenseInput
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Expense
 from expense_cli.errors import ExpenseError, NotFoundError, UsageError, ValidationError
 from expense_cli.store import Store
 from expense_cli.store.catalog import CachedCatalog

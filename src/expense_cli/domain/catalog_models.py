@@ -1,7 +1,6 @@
 """The catalogue's records (categories with their dated prices, clients, projects), as
-frozen dataclasses: the records a read of expenses does not build. `domain.models` exports
-them too, importing this module on first use, so `list` and `show` pay for no dataclass
-they do not make (reference §8 start-up bar)."""
+frozen dataclasses: the records a read of expenses does not build, so `list` and `show`
+never import this module (reference §8 start-up bar)."""
 
 from __future__ import annotations
 

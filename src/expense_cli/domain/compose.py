@@ -13,6 +13,7 @@ from expense_cli.domain import accounts, rules, text
 from expense_cli.domain import compose_money as foreign
 from expense_cli.domain.book import Settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
+from expense_cli.domain.catalog_models import Category, Client, Project
 from expense_cli.domain.dates import (
     format_timestamp,
     local_day,
@@ -20,14 +21,8 @@ from expense_cli.domain.dates import (
     parse_time,
     utc_now,
 )
-from expense_cli.domain.models import (
-    Basis,
-    Category,
-    Client,
-    Expense,
-    ExpenseInput,
-    Project,
-)
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Basis, Expense
 from expense_cli.domain.money import (
     currency_digits,
     format_decimal,

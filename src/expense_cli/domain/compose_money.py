@@ -8,7 +8,9 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from expense_cli.domain.models import Basis, Category, Expense, ExpenseInput
+from expense_cli.domain.catalog_models import Category
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Basis, Expense
 from expense_cli.domain.money import currency_digits, format_minor, normalize_currency, parse_amount
 from expense_cli.domain.taxes import convert_minor, format_rate, parse_tax_rate, tax_of
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from expense_cli.domain import catalog
 from expense_cli.domain.compose import Clock
 from expense_cli.domain.expenses import add_expense, invoice
-from expense_cli.domain.models import ExpenseInput
+from expense_cli.domain.inputs import ExpenseInput
 from expense_cli.errors import ConflictError
 from expense_cli.store import Store
 from expense_cli.store.connection import discard_book

@@ -14,7 +14,8 @@ from expense_cli.domain.book import Settings, load_settings
 from expense_cli.domain.catalog import find_category, find_client, find_project
 from expense_cli.domain.compose import Clock, Composed, compose, new_uid
 from expense_cli.domain.dates import format_timestamp, parse_date
-from expense_cli.domain.models import BillingStatus, Expense, ExpenseInput
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import BillingStatus, Expense
 from expense_cli.domain.money import plain_decimal, rebill_minor
 from expense_cli.domain.records import get_expense
 from expense_cli.domain.validation import InvalidValue, Issues, checked

@@ -20,7 +20,8 @@ from expense_cli.domain.columns import IMPORT_COLUMNS as IMPORT_COLUMNS  # re-ex
 from expense_cli.domain.compose import Clock, Finders, compose, new_uid
 from expense_cli.domain.dates import parse_timestamp
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
-from expense_cli.domain.models import FORMULA_STARTS, ExpenseInput, Ref
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import FORMULA_STARTS, Ref
 from expense_cli.domain.money import format_minor, parse_amount, rebill_minor
 from expense_cli.domain.validation import InvalidValue, Issues
 from expense_cli.errors import ExpenseError, UsageError, ValidationError

@@ -1,7 +1,6 @@
 """What the user typed for an expense (add, edit, clone, import, rules, recurring), before
-any rule has read it. Its own module: a read, even `list -c NAME` which builds a `Category`,
-never generates this 20-field dataclass (reference §8 start-up bar). `domain.models`
-exports it too, importing this module on first use."""
+any rule has read it. Its own module: a read, even `list -c NAME`, never generates this
+20-field dataclass (reference §8 start-up bar)."""
 
 from __future__ import annotations
 

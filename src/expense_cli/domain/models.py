@@ -7,37 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from expense_cli.domain.enums import Approval, Basis, BillingStatus, Reimbursement
 from expense_cli.domain.money import format_decimal, format_minor
 from expense_cli.domain.taxes import format_rate
 
 __all__ = ["Approval", "Basis", "BillingStatus", "Reimbursement"]
-
-# The catalogue's records (domain/catalog_models.py) and `ExpenseInput` (domain/inputs.py)
-# are imported on first use: a read of expenses builds none of their dataclasses (~5 ms of
-# code generation), and `list -c NAME` builds a `Category` without the 20-field input.
-_LAZY = {
-    **dict.fromkeys(("Category", "Client", "Project", "UnitPrice", "_Linkable", "price_on"),
-                    "catalog_models"),
-    "ExpenseInput": "inputs",
-}  # fmt: skip
-if TYPE_CHECKING:
-    from expense_cli.domain.catalog_models import Category as Category
-    from expense_cli.domain.catalog_models import Client as Client
-    from expense_cli.domain.catalog_models import Project as Project
-    from expense_cli.domain.catalog_models import UnitPrice as UnitPrice
-    from expense_cli.domain.catalog_models import price_on as price_on
-    from expense_cli.domain.inputs import ExpenseInput as ExpenseInput
-else:
-
-    def __getattr__(name: str) -> Any:
-        if name not in _LAZY:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import import_module
-
-        return getattr(import_module(f"expense_cli.domain.{_LAZY[name]}"), name)
 
 
 class Ref(NamedTuple):

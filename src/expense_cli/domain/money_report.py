@@ -12,7 +12,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
 from typing import Any
 
 from expense_cli.domain.listing import Filters, build_query
@@ -54,11 +53,11 @@ class _Sum:
             Fraction(0),
         )  # fmt: skip
 
-    @cached_property
+    @property
     def total(self) -> Fraction:
         return self._exact(0)
 
-    @cached_property
+    @property
     def tax(self) -> Fraction:
         return self._exact(1)
 

@@ -20,7 +20,8 @@ from expense_cli.domain.book import load_settings
 from expense_cli.domain.compose import Clock, compose
 from expense_cli.domain.dates import parse_date
 from expense_cli.domain.expenses import _create
-from expense_cli.domain.models import Expense, ExpenseInput
+from expense_cli.domain.inputs import ExpenseInput
+from expense_cli.domain.models import Expense
 from expense_cli.domain.recurrence import INTERVAL_MAX, INTERVAL_MIN, Every, due, following
 from expense_cli.domain.recurrence import next_date as first_open
 from expense_cli.domain.validation import InvalidValue, Issues

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from expense_cli.domain.models import Basis, Category, Client, Expense, Project, Ref
+from expense_cli.domain.catalog_models import Category, Client, Project
+from expense_cli.domain.models import Basis, Expense, Ref
 from expense_cli.domain.money import parse_amount, parse_units, units_amount
 from expense_cli.domain.validation import Issues
 from expense_cli.errors import InvoicedLockedError
