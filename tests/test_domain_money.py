@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from expense_cli.domain.money import (
     currency_digits,
@@ -299,3 +301,12 @@ def test_format_decimal_prints_without_trailing_zeros_or_exponents(
     value: Decimal, text: str
 ) -> None:
     assert format_decimal(value) == text
+
+
+@given(st.integers(-(10**20), 10**20), st.integers(1, 10**12))
+def test_divide_half_even_is_rounding_the_exact_fraction(numerator: int, denominator: int) -> None:
+    from fractions import Fraction
+
+    from expense_cli.domain.money import divide_half_even
+
+    assert divide_half_even(numerator, denominator) == round(Fraction(numerator, denominator))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from expense_cli.domain import catalog, records, rules, text
 from expense_cli.domain.book import load_settings
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from expense_cli.domain.catalog_models import Category, Client, Project
     from expense_cli.store.expenses import BulkLoad
 
+T = TypeVar("T")
 UID_MAX = 64
 Row = tuple[int, dict[str, Any]]
 # INVALID: a statement cell the reader refused (`--decimal-comma`), field → message.
@@ -364,22 +365,19 @@ class _Found:
         self.finders = Finders(self.category, self.client, self.project)
 
     def category(self, store: Store, ref: str) -> Category:
-        found: Category | None = self.memo.get(("category", ref))
-        if found is None:
-            found = self.memo["category", ref] = catalog.find_category(store, ref)
-        return found
+        return self._memo(("category", ref), lambda: catalog.find_category(store, ref))
 
     def client(self, store: Store, ref: str) -> Client:
-        found: Client | None = self.memo.get(("client", ref))
-        if found is None:
-            found = self.memo["client", ref] = catalog.find_client(store, ref)
-        return found
+        return self._memo(("client", ref), lambda: catalog.find_client(store, ref))
 
     def project(self, store: Store, ref: str, client_id: int | None = None) -> Project:
         key = ("project", ref, client_id)
-        found: Project | None = self.memo.get(key)
+        return self._memo(key, lambda: catalog.find_project(store, ref, client_id=client_id))
+
+    def _memo(self, key: tuple[str | int | None, ...], find: Callable[[], T]) -> T:
+        found: T | None = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = catalog.find_project(store, ref, client_id=client_id)
+            found = self.memo[key] = find()
         return found
 
 
@@ -403,7 +401,6 @@ class _Importer:
         # (category, client, project) names → their ids, while no record is created.
         self.named: dict[tuple[str | None, ...], dict[str, str | None]] = {}
         self.creations = 0
-        self.client_refs: dict[int, Ref | None] = {}
         self.real = store
         self.load: BulkLoad | None = None
         self.pending: list[tuple[dict[str, Any], tuple[str, ...]]] = []
@@ -785,11 +782,7 @@ class _Importer:
         return list(holders)
 
     def _client_ref(self, client_id: int | None) -> Ref | None:
-        if client_id is None:
-            return None
-        if client_id not in self.client_refs:
-            self.client_refs[client_id] = self._client(client_id)
-        return self.client_refs[client_id]
+        return None if client_id is None else self._client(client_id)  # `found` remembers
 
     def _client(self, client_id: int) -> Ref | None:
         try:

@@ -138,10 +138,16 @@ def parse_markup(text: str) -> int:
     return basis_points
 
 
+def divide_half_even(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` (denominator > 0) to the nearest integer, ties to even,
+    in integers (what `round(Fraction(numerator, denominator))` gives, without one)."""
+    quotient, remainder = divmod(numerator, denominator)
+    if remainder * 2 > denominator or (remainder * 2 == denominator and quotient % 2 == 1):
+        quotient += 1
+    return quotient
+
+
 def rebill_minor(amount_minor: int, markup_bp: int) -> int:
     """`amount × (1 + markup/100)` in the amount's own minor units, rounded half-even to
     them, i.e. to the currency's minor digits (reference §10.5). Integer-exact."""
-    quotient, remainder = divmod(amount_minor * (10_000 + markup_bp), 10_000)
-    if remainder * 2 > 10_000 or (remainder * 2 == 10_000 and quotient % 2 == 1):
-        quotient += 1
-    return quotient
+    return divide_half_even(amount_minor * (10_000 + markup_bp), 10_000)

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from expense_cli.domain.money import divide_half_even
 from expense_cli.domain.validation import InvalidValue
 
 if TYPE_CHECKING:
@@ -48,10 +49,7 @@ def tax_of(amount_minor: int, rate: Decimal) -> int:
     With rate = p/q exactly: amount × p / (100q + p), divided in integers (an import
     computes it for every row; `Fraction` takes ten times as long for the same result)."""
     p, q = rate.as_integer_ratio()
-    quotient, remainder = divmod(amount_minor * p, 100 * q + p)
-    if remainder * 2 > 100 * q + p or (remainder * 2 == 100 * q + p and quotient % 2 == 1):
-        quotient += 1
-    return quotient
+    return divide_half_even(amount_minor * p, 100 * q + p)
 
 
 def parse_exchange_rate(text: str) -> Decimal:

@@ -148,14 +148,13 @@ class Book(CatalogQueries, ExpenseQueries):
         """The tables the triggers keep (`schema.KEPT_TOTALS`) that differ from a fill from
         the expenses: only a file written with those triggers dropped could cause one."""
         differ = []
-        for table, fill in schema.KEPT_TOTALS:
-            columns, select = schema.kept_select(fill)
-            kept = f"SELECT {columns} FROM {table}"
+        for totals in schema.KEPT_TOTALS:
+            kept, select = f"SELECT {totals.columns} FROM {totals.table}", totals.select
             row = self.conn.execute(
                 f"SELECT EXISTS ({kept} EXCEPT {select}) OR EXISTS ({select} EXCEPT {kept})"
             ).fetchone()
             if row[0]:
-                differ.append(table)
+                differ.append(totals.table)
         return differ
 
     def integrity_problems(self) -> list[str]:

@@ -35,7 +35,7 @@ from expense_cli.store.rows import (
     RefHolderRow,
     ReportRow,
 )
-from expense_cli.store.schema import KEPT_TOTALS, SEARCHED, SUM_SPLIT
+from expense_cli.store.schema import KEPT_TOTALS, SEARCHED, SUM_SPLIT, KeptTotals
 
 # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE): a bigger book maps its first 2 GiB.
 MAP_FOR_EXPORT = 0x7FFF0000
@@ -65,7 +65,7 @@ class BulkLoad:
         self.conn = conn
         self.suspended = False
         self.indexes: list[tuple[str, str]] = []  # (name, CREATE INDEX), in the book's order
-        self.totals: list[tuple[str, str, list[str]]] = []  # table, fill, its insert triggers
+        self.totals: list[tuple[KeptTotals, str]] = []  # each with its insert trigger's SQL
 
     def suspend(self) -> None:
         """Drop the indexes of `expenses` and `expense_tags` but those a load reads per
@@ -81,16 +81,13 @@ class BulkLoad:
         for name, _ in self.indexes:
             if name not in LOAD_READS:
                 self.conn.execute(f'DROP INDEX "{name}"')
-        for table, fill in KEPT_TOTALS:
-            triggers = self.conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'expenses' AND sql LIKE '%AFTER INSERT ON expenses%' "
-                "AND instr(sql, ?) > 0 ORDER BY rowid",
-                [f"INTO {table} "],
-            ).fetchall()
-            for name, _ in triggers:
-                self.conn.execute(f'DROP TRIGGER "{name}"')
-            self.totals.append((table, fill, [sql for _, sql in triggers]))
+        for kept in KEPT_TOTALS:
+            (trigger,) = self.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                [kept.insert_trigger],
+            ).fetchone()
+            self.conn.execute(f'DROP TRIGGER "{kept.insert_trigger}"')
+            self.totals.append((kept, trigger))
 
     def restore(self) -> None:
         """Rebuild what `suspend` set aside: every index in the book's own order, the kept
@@ -101,11 +98,10 @@ class BulkLoad:
                 self.conn.execute(f'DROP INDEX "{name}"')
         for _, sql in self.indexes:
             self.conn.execute(sql)
-        for table, fill, triggers in self.totals:
-            self.conn.execute(f"DELETE FROM {table}")
-            self.conn.execute(fill)
-            for sql in triggers:
-                self.conn.execute(sql)
+        for kept, trigger in self.totals:
+            self.conn.execute(f"DELETE FROM {kept.table}")
+            self.conn.execute(kept.fill)
+            self.conn.execute(trigger)
         self.suspended, self.indexes, self.totals = False, [], []
 
 

@@ -7,7 +7,7 @@ a newer program is refused before anything touches it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -479,6 +479,25 @@ def _m_compact_list_indexes(db: Database) -> None:
 # SQLite's sum() stops at 64 bits ("integer overflow"); a sum kept or reported in two parts,
 # `x / SUM_SPLIT` and `x % SUM_SPLIT`, stays far below that, and Python adds them back.
 SUM_SPLIT = 10**9
+
+
+class KeptTotals(NamedTuple):
+    """A table of sums the triggers keep, and the SELECT that computes it from the expenses."""
+
+    table: str
+    columns: str
+    select: str
+
+    @property
+    def fill(self) -> str:
+        return f"INSERT INTO {self.table} ({self.columns})\n    {self.select}"
+
+    @property
+    def insert_trigger(self) -> str:
+        """The trigger that keeps the table on insert (a bulk load sets it aside)."""
+        return f"{self.table}_insert"
+
+
 _GROUP_OF = (
     "ref = {r}.invoice_ref AND client_key = coalesce({r}.client_id, 0) "
     "AND currency = {r}.currency AND scale = {r}.scale"
@@ -540,9 +559,11 @@ _INVOICE_COLUMNS = (
     "invoice_ref, client_id, currency, scale, amount_minor, rebill_minor, invoiced_at, deleted_at"
 )
 # The whole table from the expenses (the migration, and a book built without triggers).
-INVOICE_TOTALS_FILL = f"""INSERT INTO invoice_totals (ref, client_key, currency, scale, n,
-        total_hi, total_lo, rebill_hi, rebill_lo, first_at, at_first)
-    SELECT g.*, (SELECT count(*) FROM expenses e WHERE e.invoice_ref = g.ref
+INVOICE_TOTALS = KeptTotals(
+    "invoice_totals",
+    "ref, client_key, currency, scale, n, total_hi, total_lo, rebill_hi, rebill_lo, first_at, "
+    "at_first",
+    f"""SELECT g.*, (SELECT count(*) FROM expenses e WHERE e.invoice_ref = g.ref
                  AND coalesce(e.client_id, 0) = g.client_key AND +e.currency = g.currency
                  AND e.scale = g.scale AND e.deleted_at IS NULL AND e.invoiced_at = g.first_at)
     FROM (SELECT invoice_ref AS ref, coalesce(client_id, 0) AS client_key, currency, scale,
@@ -550,7 +571,8 @@ INVOICE_TOTALS_FILL = f"""INSERT INTO invoice_totals (ref, client_key, currency,
             sum(coalesce(rebill_minor, 0) / {SUM_SPLIT}),
             sum(coalesce(rebill_minor, 0) % {SUM_SPLIT}), min(invoiced_at) AS first_at
         FROM expenses WHERE {_COUNTED.format(r="expenses")}
-        GROUP BY invoice_ref, coalesce(client_id, 0), currency, scale) g"""
+        GROUP BY invoice_ref, coalesce(client_id, 0), currency, scale) g""",
+)
 M_INVOICE_TOTALS = (
     """CREATE TABLE invoice_totals (
         ref TEXT NOT NULL,
@@ -569,7 +591,7 @@ M_INVOICE_TOTALS = (
     # `invoices` lists them in this order, read from here without a sort.
     """CREATE INDEX invoice_totals_in_order ON invoice_totals(
         first_at, ref, client_key, currency, scale, n, total_hi, total_lo, rebill_hi, rebill_lo)""",
-    INVOICE_TOTALS_FILL,
+    INVOICE_TOTALS.fill,
     f"""CREATE TRIGGER invoice_totals_insert AFTER INSERT ON expenses
         WHEN {_COUNTED.format(r="new")} BEGIN
         {_invoice_add("new")}
@@ -630,13 +652,15 @@ def _day_remove(r: str) -> str:
 
 
 # The whole table from the expenses (the migration, and a book built without triggers).
-DAY_TOTALS_FILL = f"""INSERT INTO day_totals (date, category_id, currency, scale, n, total_hi,
-        total_lo, tax_hi, tax_lo)
-    SELECT date, category_id, currency, scale, count(*), sum(amount_minor / {SUM_SPLIT}),
+DAY_TOTALS = KeptTotals(
+    "day_totals",
+    "date, category_id, currency, scale, n, total_hi, total_lo, tax_hi, tax_lo",
+    f"""SELECT date, category_id, currency, scale, count(*), sum(amount_minor / {SUM_SPLIT}),
         sum(amount_minor % {SUM_SPLIT}), sum(coalesce(tax_minor, 0) / {SUM_SPLIT}),
         sum(coalesce(tax_minor, 0) % {SUM_SPLIT})
     FROM expenses INDEXED BY live_report_days WHERE deleted_at IS NULL
-    GROUP BY date, category_id, currency, scale"""
+    GROUP BY date, category_id, currency, scale""",
+)
 M_DAY_TOTALS = (
     """CREATE TABLE day_totals (
         date TEXT NOT NULL,
@@ -650,7 +674,7 @@ M_DAY_TOTALS = (
         tax_lo INTEGER NOT NULL,
         PRIMARY KEY (date, category_id, currency, scale)
     ) STRICT, WITHOUT ROWID""",
-    DAY_TOTALS_FILL,
+    DAY_TOTALS.fill,
     f"""CREATE TRIGGER day_totals_insert AFTER INSERT ON expenses
         WHEN new.deleted_at IS NULL BEGIN
         {_day_add("new")}
@@ -690,16 +714,9 @@ def _m_ref_report_index(db: Database) -> None:
     _execute_all(db, M_REF_REPORT_INDEX)
 
 
-# The tables the triggers keep, each with the statement that fills it from the expenses: a
-# book loaded with its triggers off is refilled with it, and `db check` compares each with it.
-KEPT_TOTALS = (("invoice_totals", INVOICE_TOTALS_FILL), ("day_totals", DAY_TOTALS_FILL))
-
-
-def kept_select(fill: str) -> tuple[str, str]:
-    """The column list and the SELECT of a fill (`INSERT INTO t (…)\n    SELECT …`)."""
-    head, _, select = fill.partition("\n    SELECT ")
-    return head[head.index("(") + 1 : head.rindex(")")], f"SELECT {select}"
-
+# The tables the triggers keep: a book loaded with its triggers off refills each from the
+# expenses, and `db check` compares each with what its SELECT gives.
+KEPT_TOTALS = (INVOICE_TOTALS, DAY_TOTALS)
 
 STEPS = (
     _m001_initial,
